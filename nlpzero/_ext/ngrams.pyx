@@ -1,0 +1,630 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled core of the character n-gram counter.
+
+An n-gram of order n is packed into ceil(n/3) 64-bit words, three 21-bit code
+points per word, left-aligned, so that comparing the words in order compares
+the n-grams lexicographically by code point.  The top 8 bits of a key's hash
+(a chain of splitmix64 finalisers over its words) name its bucket.  Counting
+aggregates each bucket in its own small hash table (radix-partitioned
+aggregation: cache-resident tables, and threads that work on disjoint buckets
+need no locks).  Tables are kept in *canonical order*: by bucket, then by key,
+with bucket offsets; sorted runs spilled to disk use the same order and are
+merged bucket by bucket (the KenLM approach), so counts stay exact in bounded
+memory.
+"""
+
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from libc.stdlib cimport malloc, calloc, free, realloc
+from libc.string cimport memcpy, memset
+
+import numpy as np
+
+cdef enum:
+    MAX_ORDER = 9
+    MAX_WIDTH = 3
+    MAX_STRIDE = 4
+    INITIAL_CAPACITY = 64
+    BUCKET_BITS = 8
+    PREFETCH_AHEAD = 16         # keys whose slots are prefetched ahead of insertion
+    N_BUCKETS = 1 << BUCKET_BITS
+
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NZ_PREFETCH(p) __builtin_prefetch((p), 1, 1)
+    #else
+    #define NZ_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void NZ_PREFETCH(const void *p) noexcept nogil
+
+
+MAX_SUPPORTED_ORDER = MAX_ORDER
+BUCKETS = N_BUCKETS
+
+
+cdef inline int key_width(int order) noexcept nogil:
+    return (order + 2) // 3
+
+
+def width_of(int order):
+    """Number of 64-bit words holding a packed key of this order."""
+    return key_width(order)
+
+
+cdef inline uint64_t mix64(uint64_t x) noexcept nogil:
+    # splitmix64 finaliser: cheap and well distributed.
+    x ^= x >> 30
+    x *= 0xbf58476d1ce4e5b9ULL
+    x ^= x >> 27
+    x *= 0x94d049bb133111ebULL
+    x ^= x >> 31
+    return x
+
+
+cdef inline uint64_t hash_key(const uint64_t *key, int width) noexcept nogil:
+    cdef uint64_t h = mix64(key[0])
+    cdef int i
+    for i in range(1, width):
+        h = mix64(h ^ key[i])
+    return h
+
+
+cdef inline int compare_keys(const uint64_t *a, const uint64_t *b, int width) noexcept nogil:
+    cdef int i
+    for i in range(width):
+        if a[i] < b[i]:
+            return -1
+        if a[i] > b[i]:
+            return 1
+    return 0
+
+
+# ---------------------------------------------------------------- hash tables
+
+cdef struct Table:
+    uint64_t *slots      # capacity rows of `stride` words: key words, then count
+    size_t capacity      # power of two; 0 when unallocated
+    size_t size
+    int width
+    int stride
+
+
+cdef int table_init(Table *t, int order, size_t capacity) noexcept nogil:
+    t.width = key_width(order)
+    t.stride = t.width + 1
+    t.size = 0
+    t.capacity = capacity
+    t.slots = <uint64_t *> calloc(capacity * t.stride, sizeof(uint64_t))
+    return 0 if t.slots != NULL else -1
+
+
+cdef inline size_t table_bytes(const Table *t) noexcept nogil:
+    return t.capacity * t.stride * sizeof(uint64_t)
+
+
+cdef inline void table_put(Table *t, const uint64_t *key, uint64_t amount, uint64_t h) noexcept nogil:
+    """Add `amount` to key's count; the caller guarantees a free slot exists."""
+    cdef size_t mask = t.capacity - 1
+    cdef size_t i = h & mask
+    cdef int width = t.width, stride = t.stride, k
+    cdef uint64_t *slot
+    while True:
+        slot = t.slots + i * stride
+        if slot[width] == 0:
+            for k in range(width):
+                slot[k] = key[k]
+            slot[width] = amount
+            t.size += 1
+            return
+        if compare_keys(slot, key, width) == 0:
+            slot[width] += amount
+            return
+        i = (i + 1) & mask
+
+
+cdef int table_resize(Table *t, size_t new_capacity) noexcept nogil:
+    cdef uint64_t *old = t.slots
+    cdef size_t old_capacity = t.capacity, i
+    cdef uint64_t *slot
+    t.slots = <uint64_t *> calloc(new_capacity * t.stride, sizeof(uint64_t))
+    if t.slots == NULL:
+        t.slots = old
+        return -1
+    t.capacity = new_capacity
+    t.size = 0
+    for i in range(old_capacity):
+        slot = old + i * t.stride
+        if slot[t.width] != 0:
+            table_put(t, slot, slot[t.width], hash_key(slot, t.width))
+    free(old)
+    return 0
+
+
+cdef size_t table_compact(Table *t) noexcept nogil:
+    """Move the occupied rows to the front; the table is no longer a hash table."""
+    cdef size_t read, write = 0
+    cdef int stride = t.stride
+    for read in range(t.capacity):
+        if t.slots[read * stride + t.width] != 0:
+            if read != write:
+                memcpy(t.slots + write * stride, t.slots + read * stride, stride * sizeof(uint64_t))
+            write += 1
+    return write
+
+
+# ---------------------------------------------------------------- sorting rows
+
+cdef inline void swap_rows(uint64_t *a, uint64_t *b, int stride) noexcept nogil:
+    cdef uint64_t tmp
+    cdef int k
+    for k in range(stride):
+        tmp = a[k]
+        a[k] = b[k]
+        b[k] = tmp
+
+
+cdef void sort_rows(uint64_t *rows, size_t n, int width, int stride) noexcept nogil:
+    """In-place introsort-free quicksort (median of three, insertion sort for
+    short ranges, recursion on the smaller side) of rows by their key words."""
+    cdef size_t i, j, lo, hi, mid
+    cdef uint64_t pivot[MAX_STRIDE]
+    cdef uint64_t tmp[MAX_STRIDE]
+    while n > 16:
+        lo = 0
+        mid = n // 2
+        hi = n - 1
+        if compare_keys(rows + mid * stride, rows + lo * stride, width) < 0:
+            swap_rows(rows + mid * stride, rows + lo * stride, stride)
+        if compare_keys(rows + hi * stride, rows + lo * stride, width) < 0:
+            swap_rows(rows + hi * stride, rows + lo * stride, stride)
+        if compare_keys(rows + hi * stride, rows + mid * stride, width) < 0:
+            swap_rows(rows + hi * stride, rows + mid * stride, stride)
+        memcpy(pivot, rows + mid * stride, stride * sizeof(uint64_t))
+        i = 0
+        j = n - 1
+        while True:
+            while compare_keys(rows + i * stride, pivot, width) < 0:
+                i += 1
+            while compare_keys(rows + j * stride, pivot, width) > 0:
+                j -= 1
+            if i >= j:
+                break
+            swap_rows(rows + i * stride, rows + j * stride, stride)
+            i += 1
+            j -= 1
+        # [0, j] <= pivot <= [j+1, n)
+        if j + 1 < n - j - 1:
+            sort_rows(rows, j + 1, width, stride)
+            rows = rows + (j + 1) * stride
+            n = n - j - 1
+        else:
+            sort_rows(rows + (j + 1) * stride, n - j - 1, width, stride)
+            n = j + 1
+    for i in range(1, n):
+        memcpy(tmp, rows + i * stride, stride * sizeof(uint64_t))
+        j = i
+        while j > 0 and compare_keys(rows + (j - 1) * stride, tmp, width) > 0:
+            memcpy(rows + j * stride, rows + (j - 1) * stride, stride * sizeof(uint64_t))
+            j -= 1
+        memcpy(rows + j * stride, tmp, stride * sizeof(uint64_t))
+
+
+def sort_entries(cnp_rows, int order):
+    """Sort an (n, width+1) uint64 array of rows in place by key (for tests and merging)."""
+    cdef uint64_t[:, ::1] rows = cnp_rows
+    cdef int width = key_width(order)
+    if rows.shape[0] == 0:
+        return
+    with nogil:
+        sort_rows(&rows[0, 0], rows.shape[0], width, width + 1)
+
+
+# ---------------------------------------------------------------- counting
+
+cdef struct KeyBuffer:
+    uint64_t *data       # `size` keys of `width` words
+    size_t size
+    size_t capacity
+
+
+cdef inline int buffer_push(KeyBuffer *b, const uint64_t *key, int width) noexcept nogil:
+    cdef size_t new_capacity
+    cdef uint64_t *grown
+    cdef int k
+    if b.size == b.capacity:
+        new_capacity = b.capacity * 2 if b.capacity else 256
+        grown = <uint64_t *> realloc(b.data, new_capacity * width * sizeof(uint64_t))
+        if grown == NULL:
+            return -1
+        b.data = grown
+        b.capacity = new_capacity
+    for k in range(width):
+        b.data[b.size * width + k] = key[k]
+    b.size += 1
+    return 0
+
+
+cdef inline int bucket_of(uint64_t h) noexcept nogil:
+    return <int> (h >> (64 - BUCKET_BITS))
+
+
+cdef class CountEngine:
+    """Counting state shared by the counting threads.
+
+    Counting a chunk of text has two phases.  `scatter(i, ...)`: thread i packs
+    the n-grams starting in its share of the chunk and appends each key to a
+    buffer chosen by the top bits of its hash (its bucket).  `flush(j, J)`:
+    thread j adds the buffered keys of buckets b = j (mod J) into that bucket's
+    hash table.  A bucket's table is small enough to stay in cache, and the
+    threads of each phase touch disjoint memory, so no locks are needed.
+    """
+    cdef int order
+    cdef int n_threads
+    cdef Table *tables          # [(order + 1) * N_BUCKETS]
+    cdef KeyBuffer *buffers     # [n_threads * (order + 1) * N_BUCKETS]
+    cdef uint64_t tokens[MAX_ORDER + 1]
+    cdef const uint8_t *word_chars
+    cdef object word_chars_owner
+    cdef int error
+
+    def __cinit__(self, int order, int n_threads, const uint8_t[::1] word_chars):
+        cdef int n, b
+        self.tables = NULL
+        self.buffers = NULL
+        if order < 1 or order > MAX_ORDER:
+            raise ValueError(f"order must be between 1 and {MAX_ORDER}")
+        if n_threads < 1:
+            raise ValueError("n_threads must be at least 1")
+        if word_chars.shape[0] != 0x110000:
+            raise ValueError("word character table must have 0x110000 entries")
+        self.order = order
+        self.n_threads = n_threads
+        self.word_chars_owner = word_chars
+        self.word_chars = &word_chars[0]
+        self.error = 0
+        self.tables = <Table *> calloc((order + 1) * N_BUCKETS, sizeof(Table))
+        self.buffers = <KeyBuffer *> calloc(n_threads * (order + 1) * N_BUCKETS, sizeof(KeyBuffer))
+        if self.tables == NULL or self.buffers == NULL:
+            raise MemoryError()
+        for n in range(order + 1):
+            self.tokens[n] = 0
+        for n in range(1, order + 1):
+            for b in range(N_BUCKETS):
+                if table_init(&self.tables[n * N_BUCKETS + b], n, INITIAL_CAPACITY) != 0:
+                    raise MemoryError()
+
+    def __dealloc__(self):
+        cdef int i
+        if self.tables != NULL:
+            for i in range((self.order + 1) * N_BUCKETS):
+                free(self.tables[i].slots)
+            free(self.tables)
+        if self.buffers != NULL:
+            for i in range(self.n_threads * (self.order + 1) * N_BUCKETS):
+                free(self.buffers[i].data)
+            free(self.buffers)
+
+    cdef inline KeyBuffer *buffer(self, int thread, int n, int b) noexcept nogil:
+        return &self.buffers[(thread * (self.order + 1) + n) * N_BUCKETS + b]
+
+    cdef void scatter_text(self, int thread, const uint32_t *text, size_t length,
+                           size_t begin, size_t stop) noexcept nogil:
+        cdef size_t pos = begin, seg_end = begin
+        cdef uint64_t key[MAX_WIDTH]
+        cdef int m, span, order = self.order
+        cdef const uint8_t *word_chars = self.word_chars
+        cdef uint64_t h
+        while pos < stop:
+            if pos >= seg_end:
+                if not word_chars[text[pos]]:
+                    pos += 1
+                    continue
+                seg_end = pos + 1
+                while seg_end < length and word_chars[text[seg_end]]:
+                    seg_end += 1
+            key[0] = 0
+            key[1] = 0
+            key[2] = 0
+            span = order if seg_end - pos >= <size_t> order else <int> (seg_end - pos)
+            for m in range(span):
+                key[m // 3] |= (<uint64_t> text[pos + m]) << (43 - 21 * (m % 3))
+                h = hash_key(key, (m + 3) // 3)
+                if buffer_push(self.buffer(thread, m + 1, bucket_of(h)), key, (m + 3) // 3) != 0:
+                    self.error = 1
+                    return
+            pos += 1
+
+    def scatter(self, int thread, const uint32_t[::1] text, size_t begin, size_t stop):
+        """Buffer the n-grams starting at positions [begin, stop) of `text` (UTF-32
+        code points); they may extend past `stop` within their segment."""
+        if thread < 0 or thread >= self.n_threads:
+            raise ValueError("no such thread")
+        if stop > <size_t> text.shape[0] or begin > stop:
+            raise ValueError("positions out of range")
+        if begin == stop:
+            return
+        with nogil:
+            self.scatter_text(thread, &text[0], text.shape[0], begin, stop)
+        self.check()
+
+    cdef void flush_buckets(self, int worker, int n_workers) noexcept nogil:
+        # Inserting into a large table is bound by memory latency; hashing a few
+        # keys ahead and prefetching their slots overlaps the cache misses.
+        cdef int b, n, i, width
+        cdef size_t k, ahead
+        cdef KeyBuffer *buf
+        cdef Table *t
+        cdef uint64_t hashes[PREFETCH_AHEAD]
+        cdef int last = (worker + 1) * N_BUCKETS // n_workers
+        b = worker * N_BUCKETS // n_workers
+        while b < last:
+            for n in range(1, self.order + 1):
+                t = &self.tables[n * N_BUCKETS + b]
+                width = t.width
+                for i in range(self.n_threads):
+                    buf = self.buffer(i, n, b)
+                    for k in range(min(buf.size, <size_t> PREFETCH_AHEAD)):
+                        hashes[k] = hash_key(buf.data + k * width, width)
+                        NZ_PREFETCH(t.slots + (hashes[k] & (t.capacity - 1)) * t.stride)
+                    for k in range(buf.size):
+                        if (t.size + 1) * 4 > t.capacity * 3:
+                            if table_resize(t, t.capacity * 2) != 0:
+                                self.error = 1
+                                return
+                        table_put(t, buf.data + k * width, 1, hashes[k % PREFETCH_AHEAD])
+                        ahead = k + PREFETCH_AHEAD
+                        if ahead < buf.size:
+                            hashes[k % PREFETCH_AHEAD] = hash_key(buf.data + ahead * width, width)
+                            NZ_PREFETCH(t.slots + (hashes[k % PREFETCH_AHEAD] & (t.capacity - 1)) * t.stride)
+                    buf.size = 0
+            b += 1
+
+    def flush(self, int worker, int n_workers):
+        """Add the buffered keys of the worker-th of n_workers contiguous bucket
+        ranges to their tables (contiguous, so threads share no cache lines)."""
+        if worker < 0 or n_workers < 1 or worker >= n_workers:
+            raise ValueError("bad worker numbers")
+        with nogil:
+            self.flush_buckets(worker, n_workers)
+        self.check()
+
+    def note_tokens(self):
+        """Record the buffered keys as occurrences; call once per chunk before flushing."""
+        cdef int i, n, b
+        for i in range(self.n_threads):
+            for n in range(1, self.order + 1):
+                for b in range(N_BUCKETS):
+                    self.tokens[n] += self.buffer(i, n, b).size
+
+    cdef check(self):
+        if self.error:
+            self.error = 0
+            raise MemoryError("out of memory while counting n-grams")
+
+    def token_counts(self):
+        """N-gram occurrences counted for each order (index 0 unused)."""
+        return [int(self.tokens[n]) for n in range(self.order + 1)]
+
+    def memory_bytes(self, int order=0):
+        """Bytes held by the hash tables (of one order, or all)."""
+        cdef size_t total = 0
+        cdef int n, b
+        for n in range(1, self.order + 1):
+            if order == 0 or order == n:
+                for b in range(N_BUCKETS):
+                    total += table_bytes(&self.tables[n * N_BUCKETS + b])
+        return total
+
+    def sort_order(self, int n, int worker, int n_workers):
+        """Compact and sort the tables of order n in the worker-th bucket range."""
+        cdef int b
+        cdef Table *t
+        if n < 1 or n > self.order:
+            raise ValueError("no table of that order")
+        if worker < 0 or n_workers < 1 or worker >= n_workers:
+            raise ValueError("bad worker numbers")
+        with nogil:
+            for b in range(worker * N_BUCKETS // n_workers, (worker + 1) * N_BUCKETS // n_workers):
+                t = &self.tables[n * N_BUCKETS + b]
+                t.size = table_compact(t)
+                sort_rows(t.slots, t.size, t.width, t.stride)
+
+    def take_order(self, int n, out=None):
+        """After sort_order: the rows of order n in canonical order (into `out`
+        if given, else a new array) and the bucket offsets; the tables are reset."""
+        cdef int b
+        cdef size_t rows = 0, at = 0
+        cdef Table *t
+        cdef uint64_t[:, ::1] dest
+        if n < 1 or n > self.order:
+            raise ValueError("no table of that order")
+        stride = key_width(n) + 1
+        for b in range(N_BUCKETS):
+            rows += self.tables[n * N_BUCKETS + b].size
+        if out is None:
+            out = np.empty((rows, stride), dtype=np.uint64)
+        offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
+        if out.shape[0] < rows or out.shape[1] != stride:
+            raise ValueError("output array has the wrong shape")
+        dest = out
+        for b in range(N_BUCKETS):
+            t = &self.tables[n * N_BUCKETS + b]
+            if t.size:
+                memcpy(&dest[at, 0], t.slots, t.size * stride * sizeof(uint64_t))
+            at += t.size
+            offsets[b + 1] = at
+            free(t.slots)
+            t.slots = NULL
+            if table_init(t, n, INITIAL_CAPACITY) != 0:
+                raise MemoryError()
+        return out[:rows], offsets
+
+
+def tail_start(const uint32_t[::1] text, const uint8_t[::1] word_chars, int order):
+    """Where the carry-over of an unfinished chunk starts: n-grams starting at or
+    after this position may still grow with the next chunk's text."""
+    cdef size_t n = text.shape[0], run_start
+    if n == 0:
+        return 0
+    run_start = n
+    while run_start > 0 and word_chars[text[run_start - 1]]:
+        run_start -= 1
+    if n - run_start > <size_t> (order - 1):
+        return n - (order - 1)
+    return run_start
+
+
+# ---------------------------------------------------------------- merging
+
+def bucket_offsets(const uint64_t[:, ::1] rows, int order):
+    """Bucket offsets of rows in canonical order (for rows made elsewhere)."""
+    cdef int width = key_width(order), b
+    cdef size_t i, n = rows.shape[0]
+    offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
+    cdef int64_t[::1] off = offsets
+    for i in range(n):
+        b = bucket_of(hash_key(&rows[i, 0], width))
+        off[b + 1] += 1
+    for b in range(N_BUCKETS):
+        off[b + 1] += off[b]
+    return offsets
+
+
+def is_canonical(const uint64_t[:, ::1] rows, int order):
+    """Whether rows are strictly increasing in (bucket, key) order."""
+    cdef int width = key_width(order), b, prev_b = -1
+    cdef size_t i
+    for i in range(<size_t> rows.shape[0]):
+        b = bucket_of(hash_key(&rows[i, 0], width))
+        if b < prev_b or (b == prev_b and compare_keys(&rows[i - 1, 0], &rows[i, 0], width) >= 0):
+            return False
+        prev_b = b
+    return True
+
+
+def merge_sorted(list sources, list source_offsets, int order, uint64_t min_count, out):
+    """Merge row tables in canonical order, bucket by bucket, summing the counts
+    of equal keys and keeping rows whose total is at least min_count.
+    Returns (rows written, bucket offsets of the output)."""
+    cdef int width = key_width(order), stride = width + 1
+    cdef int k = len(sources), s, best, b
+    cdef uint64_t[:, ::1] dest = out
+    cdef const uint64_t[:, ::1] view
+    cdef const int64_t[::1] off
+    cdef uint64_t **base = <uint64_t **> calloc(max(k, 1), sizeof(uint64_t *))
+    cdef int64_t *starts = <int64_t *> calloc(max(k, 1) * (N_BUCKETS + 1), sizeof(int64_t))
+    cdef uint64_t **heads = <uint64_t **> calloc(max(k, 1), sizeof(uint64_t *))
+    cdef uint64_t **ends = <uint64_t **> calloc(max(k, 1), sizeof(uint64_t *))
+    cdef uint64_t total
+    cdef uint64_t key[MAX_WIDTH]
+    cdef size_t written = 0, capacity = dest.shape[0]
+    cdef bint overflow = False
+    offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
+    cdef int64_t[::1] out_off = offsets
+    if base == NULL or starts == NULL or heads == NULL or ends == NULL:
+        free(base); free(starts); free(heads); free(ends)
+        raise MemoryError()
+    try:
+        if len(source_offsets) != k:
+            raise ValueError("one offsets array per source")
+        if dest.shape[1] != stride:
+            raise ValueError("output rows do not match the order")
+        for s in range(k):
+            view = sources[s]
+            off = source_offsets[s]
+            if view.shape[1] != stride or off.shape[0] != N_BUCKETS + 1 or off[N_BUCKETS] != view.shape[0]:
+                raise ValueError("source rows or offsets do not match the order")
+            base[s] = <uint64_t *> &view[0, 0] if view.shape[0] else NULL
+            for b in range(N_BUCKETS + 1):
+                starts[s * (N_BUCKETS + 1) + b] = off[b]
+        with nogil:
+            for b in range(N_BUCKETS):
+                for s in range(k):
+                    if base[s] == NULL:
+                        heads[s] = ends[s] = NULL
+                    else:
+                        heads[s] = base[s] + starts[s * (N_BUCKETS + 1) + b] * stride
+                        ends[s] = base[s] + starts[s * (N_BUCKETS + 1) + b + 1] * stride
+                while True:
+                    best = -1
+                    for s in range(k):
+                        if heads[s] != ends[s] and (best < 0 or compare_keys(heads[s], heads[best], width) < 0):
+                            best = s
+                    if best < 0:
+                        break
+                    memcpy(key, heads[best], width * sizeof(uint64_t))
+                    total = 0
+                    for s in range(k):
+                        if heads[s] != ends[s] and compare_keys(heads[s], key, width) == 0:
+                            total += heads[s][width]
+                            heads[s] += stride
+                    if total >= min_count:
+                        if written >= capacity:
+                            overflow = True
+                            break
+                        memcpy(&dest[written, 0], key, width * sizeof(uint64_t))
+                        dest[written, width] = total
+                        written += 1
+                if overflow:
+                    break
+                out_off[b + 1] = written
+        if overflow:
+            raise ValueError("merge output array is too small")
+        return written, offsets
+    finally:
+        free(base); free(starts); free(heads); free(ends)
+
+
+# ---------------------------------------------------------------- keys <-> text
+
+def pack(str ngram):
+    """Packed key words of an n-gram, as a tuple of ints."""
+    cdef int n = len(ngram), m
+    cdef uint64_t key[MAX_WIDTH]
+    if n < 1 or n > MAX_ORDER:
+        raise ValueError(f"n-grams have 1 to {MAX_ORDER} characters")
+    key[0] = key[1] = key[2] = 0
+    for m in range(n):
+        key[m // 3] |= (<uint64_t> ord(ngram[m])) << (43 - 21 * (m % 3))
+    return tuple(key[m] for m in range(key_width(n)))
+
+
+def unpack_rows(const uint64_t[:, ::1] rows, int order):
+    """The n-gram strings of sorted rows, in order."""
+    cdef size_t i
+    cdef int m
+    cdef uint32_t buf[MAX_ORDER]
+    out = []
+    for i in range(rows.shape[0]):
+        for m in range(order):
+            buf[m] = (rows[i, m // 3] >> (43 - 21 * (m % 3))) & 0x1FFFFF
+        out.append((<char *> buf)[:order * 4].decode("utf-32-le"))
+    return out
+
+
+def find_rows(const uint64_t[:, ::1] rows, const int64_t[::1] offsets, int order, list keys):
+    """Row index of each packed key in rows in canonical order, or -1."""
+    cdef int width = key_width(order), m
+    cdef Py_ssize_t lo, hi, mid, end
+    cdef uint64_t key[MAX_WIDTH]
+    cdef int c
+    out = []
+    for k in keys:
+        for m in range(width):
+            key[m] = k[m]
+        m = bucket_of(hash_key(key, width))
+        lo = offsets[m]
+        hi = end = offsets[m + 1]
+        while lo < hi:
+            mid = (lo + hi) // 2
+            c = compare_keys(&rows[mid, 0], key, width)
+            if c < 0:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < end and compare_keys(&rows[lo, 0], key, width) == 0:
+            out.append(lo)
+        else:
+            out.append(-1)
+    return out

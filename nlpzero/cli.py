@@ -1,0 +1,155 @@
+"""The ``nlpzero`` command line: parses options, opens files and calls the library."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sys
+
+import click
+
+from . import __version__
+from .corpus import Corpus
+from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
+from .errors import NlpzeroError
+from .fileio import atomic_output, parse_size
+
+log = logging.getLogger("nlpzero")
+
+
+class _Group(click.Group):
+    """Turns user errors into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except NlpzeroError as exc:
+            raise click.ClickException(str(exc)) from None
+        except MemoryError:
+            raise click.ClickException("out of memory: try a smaller --max-memory or fewer --jobs") from None
+        except KeyboardInterrupt:
+            click.echo("nlpzero: interrupted", err=True)
+            sys.exit(130)
+        except BrokenPipeError:
+            # e.g. `nlpzero count ... -o - | head`: the reader went away.
+            with contextlib.suppress(Exception):
+                sys.stdout = open(os.devnull, "w")
+            sys.exit(0)
+        except OSError as exc:
+            name = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{name}{exc.strerror or exc}") from None
+
+
+class _LogHandler(logging.Handler):
+    def emit(self, record):
+        click.echo(f"nlpzero: {record.levelname.lower()}: {record.getMessage()}", err=True)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="nlpzero")
+@click.option("-v", "--verbose", is_flag=True, help="Log diagnostics to stderr.")
+def main(verbose):
+    """Unsupervised Chinese NLP from raw text: count n-grams, discover words,
+    tokenize, train word vectors, find sentence templates."""
+    if not log.handlers:
+        log.addHandler(_LogHandler())
+    log.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+# ---------------------------------------------------------------- shared options
+
+def corpus_options(fn):
+    fn = click.option("--encoding", default="utf-8", show_default=True,
+                      help="Input encoding (gb18030, big5, ...); invalid bytes are replaced and reported.")(fn)
+    fn = click.option("-q", "--quiet", is_flag=True, help="No progress bar.")(fn)
+    return fn
+
+
+@contextlib.contextmanager
+def progress_bar(corpus: Corpus, label: str, quiet: bool):
+    """A bytes-read progress bar on stderr, shown only on a terminal."""
+    total = corpus.total_bytes
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    with click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=False,
+                           show_eta=bool(total), show_percent=bool(total)) as bar:
+        yield bar.update
+
+
+def _size(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return parse_size(value)
+    except NlpzeroError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+# ---------------------------------------------------------------- count / merge
+
+@main.command("count")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Counts file to write ('-' for stdout with --format tsv).")
+@click.option("--order", type=click.IntRange(1, MAX_ORDER), default=DEFAULT_ORDER, show_default=True,
+              help="Count n-grams of 1..ORDER characters.")
+@click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
+              help="Keep only n-grams seen at least this often.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Threads to count with.")
+@click.option("--max-memory", callback=_size, metavar="SIZE",
+              help="Memory for the count tables, e.g. 2G; beyond it sorted runs are spilled to "
+                   "--temp-dir and merged (counts stay exact).  [default: a third of RAM]")
+@click.option("--temp-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to spill runs  [default: the system temporary directory].")
+@click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True,
+              help="binary: the versioned counts file; tsv: ngram<TAB>count lines.")
+@corpus_options
+def count_command(corpus, output, order, min_count, jobs, max_memory, temp_dir, fmt, encoding, quiet):
+    """Count every character n-gram of orders 1..ORDER in CORPUS.
+
+    CORPUS is files, directories (read recursively), glob patterns or '-' for
+    stdin; .gz, .bz2 and .xz are decompressed.  N-grams never cross a segment
+    boundary (punctuation, symbols, whitespace: see `nlpzero.corpus`).
+
+    \b
+    Examples:
+      nlpzero count corpora/hongloumeng.txt -o hlm.ngc
+      nlpzero count news/ --order 6 --min-count 2 -j 2 -o news.ngc
+      nlpzero count corpus.txt.gz --format tsv -o - | sort -t$'\\t' -k2nr | head
+    """
+    if fmt == "binary" and output == "-":
+        raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
+    source = Corpus(list(corpus), encoding=encoding)
+    with progress_bar(source, "counting", quiet) as progress:
+        counts = count(source, order=order, jobs=jobs, max_memory=max_memory, min_count=min_count,
+                       progress=progress, temp_dir=temp_dir)
+    _write_counts(counts, output, fmt)
+    if output != "-":
+        distinct = ", ".join(f"{n}-grams: {counts.distinct(n):,}" for n in range(1, order + 1))
+        log.info("wrote %s (%s)", output, distinct)
+
+
+@main.command("merge")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, metavar="FILE", help="Merged counts file.")
+@click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
+              help="Keep only n-grams whose merged count is at least this.")
+@click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True)
+def merge_command(inputs, output, min_count, fmt):
+    """Add up counts files made by `nlpzero count` (e.g. on different machines)."""
+    merged = merge([NgramCounts.load(path) for path in inputs], min_count=min_count)
+    _write_counts(merged, output, fmt)
+
+
+def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
+    if fmt == "binary":
+        counts.save(output)
+    else:
+        with atomic_output(output, "w", encoding="utf-8") as out:
+            counts.write_tsv(out)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

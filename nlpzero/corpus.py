@@ -1,0 +1,338 @@
+"""Reading corpora: files, directories, globs and stdin, compressed or not, in
+any encoding, streamed in bounded memory; and the rule that splits text into
+the *segments* every statistic is computed within.
+
+Segmentation rule (the default :class:`WordChars`): a segment is a maximal run
+of word characters, which are the Unicode letters (categories L*), marks (M*),
+decimal digits (Nd) and letter numbers (Nl), plus ``○`` (U+25CB, written for
+zero in Chinese numbers; ``〇`` U+3007 is already Nl).  That covers CJK
+ideographs with all their extensions, kana, hangul, Latin letters, digits and
+their full-width forms.  Everything else -- punctuation, symbols, emoji,
+whitespace, control and format characters, U+FFFD from undecodable bytes -- is
+a boundary.  Pass ``word_chars=`` to any reader to use another rule.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import glob
+import gzip
+import io
+import logging
+import lzma
+import os
+import re
+import sys
+import unicodedata
+import zlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Iterator
+
+import numpy as np
+
+from .errors import InputError
+
+log = logging.getLogger("nlpzero")
+
+UNICODE_SIZE = 0x110000
+READ_BLOCK = 1 << 20          # bytes read from a file at a time
+MAX_LINE_CHARS = 1 << 20      # longer "lines" are delivered in pieces
+
+_WORD_CATEGORIES = ("L", "M")
+_WORD_EXACT = ("Nd", "Nl")
+_EXTRA_WORD_CHARS = "○"
+
+
+class WordChars:
+    """Which characters belong inside segments, as a lookup table over all code points."""
+
+    _default: "WordChars | None" = None
+
+    def __init__(self, table: np.ndarray, description: str):
+        table = np.ascontiguousarray(table, dtype=np.uint8)
+        if table.shape != (UNICODE_SIZE,):
+            raise ValueError("a word-character table has one entry per code point (0x110000)")
+        self.table = table
+        self.description = description
+
+    @classmethod
+    def default(cls) -> "WordChars":
+        if cls._default is None:
+            table = np.zeros(UNICODE_SIZE, dtype=np.uint8)
+            category = unicodedata.category
+            for code in range(UNICODE_SIZE):
+                cat = category(chr(code))
+                if cat[0] in _WORD_CATEGORIES or cat in _WORD_EXACT:
+                    table[code] = 1
+            for ch in _EXTRA_WORD_CHARS:
+                table[ord(ch)] = 1
+            cls._default = cls(table, "default")
+        return cls._default
+
+    @classmethod
+    def from_predicate(cls, is_word: Callable[[str], bool], description: str = "custom") -> "WordChars":
+        table = np.fromiter((bool(is_word(chr(c))) for c in range(UNICODE_SIZE)),
+                            dtype=np.uint8, count=UNICODE_SIZE)
+        return cls(table, description)
+
+    @classmethod
+    def from_regex(cls, char_class: str) -> "WordChars":
+        """E.g. ``WordChars.from_regex(r"[\\u4e00-\\u9fff]")`` for CJK only."""
+        pattern = re.compile(char_class)
+        return cls.from_predicate(lambda ch: pattern.fullmatch(ch) is not None, char_class)
+
+    def __contains__(self, ch: str) -> bool:
+        return bool(self.table[ord(ch)])
+
+    def segments(self, text: str) -> list[str]:
+        """The segments of `text` (plain Python; for tests and small inputs)."""
+        out, current = [], []
+        table = self.table
+        for ch in text:
+            if table[ord(ch)]:
+                current.append(ch)
+            elif current:
+                out.append("".join(current))
+                current = []
+        if current:
+            out.append("".join(current))
+        return out
+
+
+def as_word_chars(word_chars) -> WordChars:
+    if word_chars is None:
+        return WordChars.default()
+    if isinstance(word_chars, WordChars):
+        return word_chars
+    if isinstance(word_chars, str):
+        return WordChars.from_regex(word_chars)
+    if callable(word_chars):
+        return WordChars.from_predicate(word_chars)
+    raise TypeError("word_chars must be a WordChars, a regex character class or a predicate")
+
+
+# ---------------------------------------------------------------- opening files
+
+_MAGIC = ((b"\x1f\x8b", gzip.open), (b"BZh", bz2.open), (b"\xfd7zXZ\x00", lzma.open))
+_DECOMPRESS_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
+
+
+def _open_binary(path: str):
+    """(raw file, stream to read): gzip, bzip2 and xz are decompressed by content."""
+    if path == "-":
+        return None, sys.stdin.buffer
+    try:
+        raw = open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+    head = raw.read(6)
+    raw.seek(0)
+    for magic, opener in _MAGIC:
+        if head.startswith(magic):
+            return raw, opener(raw)
+    return raw, raw
+
+
+def _looks_binary(block: bytes, encoding: str) -> bool:
+    # NUL bytes never occur in text in byte-oriented encodings.
+    return b"\x00" in block[:8192] and not re.match(r"utf[-_]?(16|32)", encoding, re.I)
+
+
+def expand_paths(inputs: Iterable[str]) -> list[str]:
+    """Files named by `inputs`: files as given, directories walked recursively
+    (hidden entries skipped), glob patterns expanded, ``-`` for stdin."""
+    paths: list[str] = []
+    for item in inputs:
+        item = os.fspath(item)
+        if item == "-":
+            paths.append(item)
+        elif os.path.isdir(item):
+            found = []
+            for root, dirs, files in os.walk(item):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                found.extend(os.path.join(root, f) for f in files if not f.startswith("."))
+            paths.extend(sorted(found))
+        elif os.path.exists(item):
+            paths.append(item)
+        elif glob.has_magic(item):
+            matched = sorted(p for p in glob.glob(item, recursive=True) if os.path.isfile(p))
+            if not matched:
+                raise InputError(f"{item}: no files match this pattern")
+            paths.extend(matched)
+        else:
+            raise InputError(f"{item}: no such file or directory")
+    return paths
+
+
+# ---------------------------------------------------------------- reading
+
+@dataclass
+class _InvalidBytes:
+    count: int = 0
+
+
+_active: list[_InvalidBytes] = []
+
+
+def _count_and_replace(exc: UnicodeDecodeError):
+    if _active:
+        _active[-1].count += exc.end - exc.start
+    return "\ufffd", exc.end
+
+
+codecs.register_error("nlpzero-replace", _count_and_replace)
+
+
+@dataclass
+class Corpus:
+    """A re-iterable, streamed view of some text inputs.
+
+    ``Corpus(["a.txt", "dir/", "*.gz", "-"], encoding="gb18030")``.  Text is
+    read in blocks of at most 1 MiB whatever the line length, decoded with
+    invalid bytes replaced by U+FFFD (their number is logged once per file).
+    """
+
+    inputs: list[str]
+    encoding: str = "utf-8"
+    word_chars: object = None
+    progress: Callable[[int], None] | None = None   # called with bytes read since the last call
+    skip_binary_in_directories: bool = True
+    _paths: list[str] = field(init=False, repr=False)
+
+    def __post_init__(self):
+        if isinstance(self.inputs, (str, os.PathLike)):
+            self.inputs = [self.inputs]
+        self.inputs = [os.fspath(p) for p in self.inputs]
+        try:
+            codecs.lookup(self.encoding)
+        except LookupError:
+            raise InputError(f"unknown encoding: {self.encoding}") from None
+        self._paths = expand_paths(self.inputs)
+        if not self._paths:
+            raise InputError("no input files")
+        self.word_chars = as_word_chars(self.word_chars)
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self._paths)
+
+    @property
+    def total_bytes(self) -> int | None:
+        """Bytes on disk of all inputs (None when reading stdin)."""
+        if "-" in self._paths:
+            return None
+        return sum(os.path.getsize(p) for p in self._paths)
+
+    def _decoder(self):
+        encoding = "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding
+        return codecs.getincrementaldecoder(encoding)(errors="nlpzero-replace")
+
+    def file_chunks(self, path: str) -> Iterator[str]:
+        """Decoded text of one file, in pieces of at most about 1 M characters."""
+        raw, stream = _open_binary(path)
+        invalid = _InvalidBytes()
+        decoder = self._decoder()
+        first = True
+        position = 0
+        name = "<stdin>" if path == "-" else path
+        try:
+            while True:
+                try:
+                    block = stream.read(READ_BLOCK)
+                except _DECOMPRESS_ERRORS as exc:
+                    raise InputError(f"{name}: cannot decompress ({exc})") from None
+                if first:
+                    first = False
+                    if block and _looks_binary(block, self.encoding):
+                        raise InputError(f"{name}: looks like a binary file (it contains NUL bytes)")
+                if self.progress is not None and block:
+                    # compressed inputs report progress in compressed bytes
+                    now = raw.tell() if raw is not None else position + len(block)
+                    self.progress(now - position)
+                    position = now
+                _active.append(invalid)
+                try:
+                    text = decoder.decode(block, final=not block)
+                finally:
+                    _active.pop()
+                if text:
+                    yield text
+                if not block:
+                    break
+        finally:
+            if raw is not None:
+                stream.close()
+                raw.close()
+        if invalid.count:
+            log.warning("%d invalid bytes replaced in %s", invalid.count, name)
+
+    def chunks(self) -> Iterator[tuple[str, bool]]:
+        """(text, ends_file) pieces over all inputs; a file's end is a boundary."""
+        for path in self._paths:
+            pending = None
+            try:
+                for text in self.file_chunks(path):
+                    if pending is not None:
+                        yield pending, False
+                    pending = text
+            except InputError:
+                if self.skip_binary_in_directories and path not in self.inputs and path != "-":
+                    log.warning("skipped %s: not readable as text", path)
+                    continue
+                raise
+            if pending is not None:
+                yield pending, True
+
+    def lines(self) -> Iterator[str]:
+        """Lines without their line ending; lines longer than about 1 M characters
+        are delivered in several pieces so memory stays bounded."""
+        for path in self._paths:
+            rest = ""
+            for text in self.file_chunks(path):
+                text = rest + text
+                parts = text.split("\n")
+                rest = parts.pop()
+                for line in parts:
+                    yield line[:-1] if line.endswith("\r") else line
+                while len(rest) > MAX_LINE_CHARS:
+                    cut = self._safe_cut(rest, MAX_LINE_CHARS)
+                    yield rest[:cut]
+                    rest = rest[cut:]
+            if rest:
+                yield rest[:-1] if rest.endswith("\r") else rest
+
+    def _safe_cut(self, text: str, limit: int) -> int:
+        """A cut position at or before `limit`, at a segment boundary if one is near."""
+        table = self.word_chars.table
+        for i in range(limit - 1, max(0, limit - 4096) - 1, -1):
+            if not table[ord(text[i])]:
+                return i + 1
+        return limit
+
+    def __iter__(self) -> Iterator[str]:
+        return self.lines()
+
+    def segments(self) -> Iterator[str]:
+        """All segments, in order (plain Python; the compiled counters do not use this)."""
+        for line in self.lines():
+            yield from self.word_chars.segments(line)
+
+
+def as_corpus(corpus, **options) -> Corpus:
+    """A Corpus from a Corpus, a path, or a list of paths."""
+    if isinstance(corpus, Corpus):
+        return corpus
+    return Corpus(corpus, **options)
+
+
+def iter_texts(texts: Iterable[str] | str) -> Iterator[tuple[str, bool]]:
+    """Wrap in-memory texts as (text, ends_file) chunks: each text is its own unit."""
+    if isinstance(texts, str):
+        texts = [texts]
+    for text in texts:
+        yield text, True

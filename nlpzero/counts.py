@@ -1,0 +1,481 @@
+"""Exact character n-gram counts: counting (compiled, multi-core, memory-bounded),
+lookup, merging, pruning and a versioned binary file format.
+
+>>> counts = count("corpus.txt", order=4, jobs=2)
+>>> counts["中国"], counts.totals[2]
+>>> counts.prune(5).save("corpus.ngc")
+
+File format (version 1), all integers little-endian:
+
+    magic     8 bytes  b"NLPZNGC\\0"
+    version   uint32   1
+    hlen      uint32   length of the header
+    header    hlen bytes of UTF-8 JSON, space-padded to a multiple of 8:
+              {"order": N, "rows": [r1..rN], "totals": [t1..tN], "word_chars": ...}
+    tables    for n = 1..N: 257 int64 bucket offsets, then r_n rows of
+              ceil(n/3)+1 uint64: the n-gram packed three 21-bit code points
+              per word, left-aligned, then its count
+    checksum  uint32   CRC-32 of everything before it
+
+Rows are in canonical order: by bucket (the top 8 bits of the key's hash, a
+chain of splitmix64 finalisers over the key words; see ``_ext/ngrams.pyx``),
+then by key, which is lexicographic by code point.  Bucket b's rows are
+``rows[offsets[b]:offsets[b+1]]``.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import shutil
+import struct
+import tempfile
+import zlib
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from . import __version__
+from ._ext import ngrams as _ngrams
+from .corpus import Corpus, as_corpus, as_word_chars, iter_texts
+from .errors import FormatError, InputError
+from .fileio import atomic_output, physical_memory
+
+MAGIC = b"NLPZNGC\0"
+FORMAT_VERSION = 1
+MAX_ORDER = _ngrams.MAX_SUPPORTED_ORDER
+OFFSETS_BYTES = (_ngrams.BUCKETS + 1) * 8
+DEFAULT_ORDER = 4
+
+_EMPTY_ROWS = {n: np.zeros((0, _ngrams.width_of(n) + 1), dtype=np.uint64) for n in range(1, MAX_ORDER + 1)}
+
+
+def default_max_memory() -> int:
+    """A third of physical memory: leaves room for the OS, the merge and other work."""
+    return max(physical_memory() // 3, 64 << 20)
+
+
+class NgramCounts:
+    """Counts of all character n-grams of orders 1..order within segments.
+
+    ``counts[ngram]`` is its count (0 if unseen), ``counts.totals[n]`` the number
+    of n-gram occurrences of order n in the corpus (unchanged by pruning), and
+    ``counts.rows(n)`` the raw sorted table used by compiled code.
+    """
+
+    def __init__(self, order: int, tables: dict[int, np.ndarray], totals: dict[int, int],
+                 word_chars: str = "default", offsets: dict[int, np.ndarray] | None = None):
+        if not 1 <= order <= MAX_ORDER:
+            raise ValueError(f"order must be between 1 and {MAX_ORDER}")
+        self.order = order
+        self._tables = {n: tables.get(n, _EMPTY_ROWS[n]) for n in range(1, order + 1)}
+        offsets = offsets or {}
+        self._offsets = {n: offsets[n] if n in offsets else _ngrams.bucket_offsets(self._tables[n], n)
+                         for n in range(1, order + 1)}
+        self.totals = {n: int(totals.get(n, 0)) for n in range(1, order + 1)}
+        self.word_chars = word_chars
+
+    # ------------------------------------------------------------ lookup
+    def rows(self, n: int) -> np.ndarray:
+        """(rows, ceil(n/3)+1) uint64 table of order n in canonical order: packed key words, count."""
+        return self._tables[n]
+
+    def offsets(self, n: int) -> np.ndarray:
+        """Bucket offsets of rows(n): bucket b is rows(n)[offsets[b]:offsets[b+1]]."""
+        return self._offsets[n]
+
+    def __getitem__(self, ngram: str) -> int:
+        n = len(ngram)
+        if not 1 <= n <= self.order:
+            raise KeyError(f"{ngram!r}: these counts hold n-grams of 1 to {self.order} characters")
+        table = self._tables[n]
+        row = _ngrams.find_rows(table, self._offsets[n], n, [_ngrams.pack(ngram)])[0]
+        return int(table[row, -1]) if row >= 0 else 0
+
+    def get(self, ngram: str, default: int = 0) -> int:
+        if not 1 <= len(ngram) <= self.order:
+            return default
+        return self[ngram] or default
+
+    def __contains__(self, ngram: object) -> bool:
+        return isinstance(ngram, str) and 1 <= len(ngram) <= self.order and self[ngram] > 0
+
+    def lookup(self, ngrams: Iterable[str]) -> np.ndarray:
+        """Counts of many n-grams at once (0 for unseen ones)."""
+        ngrams = list(ngrams)
+        out = np.zeros(len(ngrams), dtype=np.int64)
+        by_order: dict[int, list[int]] = {}
+        for i, g in enumerate(ngrams):
+            if 1 <= len(g) <= self.order:
+                by_order.setdefault(len(g), []).append(i)
+        for n, idx in by_order.items():
+            table = self._tables[n]
+            rows = np.array(_ngrams.find_rows(table, self._offsets[n], n, [_ngrams.pack(ngrams[i]) for i in idx]),
+                            dtype=np.int64)
+            found = rows >= 0
+            out[np.array(idx)[found]] = table[rows[found], -1]
+        return out
+
+    def __len__(self) -> int:
+        return sum(len(t) for t in self._tables.values())
+
+    def distinct(self, n: int) -> int:
+        return len(self._tables[n])
+
+    def items(self, order: int | None = None) -> Iterator[tuple[str, int]]:
+        """(n-gram, count) pairs, by order, then in canonical (bucket, key) order."""
+        orders = [order] if order else range(1, self.order + 1)
+        for n in orders:
+            table = self._tables[n]
+            for start in range(0, len(table), 65536):
+                block = np.ascontiguousarray(table[start:start + 65536])
+                yield from zip(_ngrams.unpack_rows(block, n), block[:, -1].tolist())
+
+    def __iter__(self) -> Iterator[str]:
+        for ngram, _ in self.items():
+            yield ngram
+
+    def most_common(self, k: int | None = None, order: int | None = None) -> list[tuple[str, int]]:
+        """The k most frequent n-grams (of one order, or of all); ties in code point order."""
+        result = []
+        for n in ([order] if order else range(1, self.order + 1)):
+            table = self._tables[n]
+            counts = table[:, -1]
+            if k is not None and k < len(counts):
+                threshold = np.partition(counts, len(counts) - k)[len(counts) - k]
+                table = table[counts >= threshold]
+            rows = np.ascontiguousarray(table)
+            result.extend(zip(_ngrams.unpack_rows(rows, n), rows[:, -1].tolist()))
+        result.sort(key=lambda item: (-item[1], item[0]))
+        return result[:k] if k is not None else result
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.items())
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, NgramCounts):
+            return NotImplemented
+        return (self.order == other.order and self.totals == other.totals
+                and all(np.array_equal(self._tables[n], other._tables[n]) for n in self._tables))
+
+    def __repr__(self) -> str:
+        distinct = ", ".join(f"{n}: {len(t)}" for n, t in self._tables.items())
+        return f"<NgramCounts order={self.order} distinct={{{distinct}}}>"
+
+    # ------------------------------------------------------------ combining
+    def __add__(self, other: "NgramCounts") -> "NgramCounts":
+        return merge([self, other])
+
+    def prune(self, min_count: int) -> "NgramCounts":
+        """A copy without n-grams seen fewer than min_count times (totals kept)."""
+        tables, offsets = {}, {}
+        for n, table in self._tables.items():
+            tables[n], offsets[n] = _prune_rows(table, self._offsets[n], min_count)
+        return NgramCounts(self.order, tables, self.totals, self.word_chars, offsets)
+
+    # ------------------------------------------------------------ files
+    def save(self, path: str) -> None:
+        """Write the versioned binary format (atomically)."""
+        header = json.dumps({
+            "order": self.order,
+            "rows": [len(self._tables[n]) for n in range(1, self.order + 1)],
+            "totals": [self.totals[n] for n in range(1, self.order + 1)],
+            "word_chars": self.word_chars,
+            "created_by": f"nlpzero {__version__}",
+        }, ensure_ascii=False).encode("utf-8")
+        header += b" " * (-len(header) % 8)
+        with atomic_output(path, "wb") as out:
+            crc = 0
+            for piece in (MAGIC, struct.pack("<II", FORMAT_VERSION, len(header)), header):
+                out.write(piece)
+                crc = zlib.crc32(piece, crc)
+            for n in range(1, self.order + 1):
+                table = self._tables[n]
+                data = np.ascontiguousarray(self._offsets[n], dtype="<i8").tobytes()
+                out.write(data)
+                crc = zlib.crc32(data, crc)
+                for start in range(0, len(table), 1 << 20):
+                    block = np.ascontiguousarray(table[start:start + (1 << 20)], dtype="<u8")
+                    data = memoryview(block).cast("B")
+                    out.write(data)
+                    crc = zlib.crc32(data, crc)
+            out.write(struct.pack("<I", crc))
+
+    @classmethod
+    def load(cls, path: str) -> "NgramCounts":
+        """Read a counts file, checking its magic, version, size and checksum."""
+        try:
+            size = os.path.getsize(path)
+            f = open(path, "rb")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such file") from None
+        except IsADirectoryError:
+            raise InputError(f"{path}: is a directory") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+        with f:
+            if f.read(8) != MAGIC:
+                raise FormatError(f"{path}: not an nlpzero n-gram counts file")
+            fixed = f.read(8)
+            if len(fixed) < 8:
+                raise FormatError(f"{path}: truncated counts file")
+            version, hlen = struct.unpack("<II", fixed)
+            if version > FORMAT_VERSION:
+                raise FormatError(f"{path}: counts format version {version} is newer than this nlpzero supports ({FORMAT_VERSION})")
+            if hlen > size:
+                raise FormatError(f"{path}: truncated or corrupted counts file")
+            raw_header = f.read(hlen)
+            try:
+                header = json.loads(raw_header.decode("utf-8"))
+                order = int(header["order"])
+                rows = [int(r) for r in header["rows"]]
+                totals = [int(t) for t in header["totals"]]
+                if not 1 <= order <= MAX_ORDER or len(rows) != order or len(totals) != order or min(rows) < 0:
+                    raise ValueError
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                raise FormatError(f"{path}: corrupted counts file header") from None
+            data_offset = 16 + hlen
+            expected = data_offset + sum(OFFSETS_BYTES + r * (_ngrams.width_of(n) + 1) * 8
+                                         for n, r in enumerate(rows, 1)) + 4
+            if size != expected:
+                raise FormatError(f"{path}: truncated or corrupted counts file ({size} bytes, expected {expected})")
+            crc = zlib.crc32(fixed, zlib.crc32(MAGIC))
+            crc = zlib.crc32(raw_header, crc)
+            remaining = size - data_offset - 4
+            while remaining > 0:
+                block = f.read(min(remaining, 1 << 24))
+                crc = zlib.crc32(block, crc)
+                remaining -= len(block)
+            (stored,) = struct.unpack("<I", f.read(4))
+            if stored != crc:
+                raise FormatError(f"{path}: checksum mismatch: the counts file is corrupted")
+        tables, offsets = {}, {}
+        position = data_offset
+        for n, r in enumerate(rows, 1):
+            stride = _ngrams.width_of(n) + 1
+            bucket_offsets = np.fromfile(path, dtype="<i8", count=_ngrams.BUCKETS + 1, offset=position)
+            offsets[n] = bucket_offsets.astype(np.int64)
+            position += OFFSETS_BYTES
+            if (offsets[n][0] != 0 or offsets[n][-1] != r or np.any(np.diff(offsets[n]) < 0)):
+                raise FormatError(f"{path}: corrupted counts file (bad bucket offsets)")
+            if r:
+                mapped = np.memmap(path, dtype="<u8", mode="r", offset=position, shape=(r, stride))
+                tables[n] = np.asarray(mapped, dtype=np.uint64)
+            position += r * stride * 8
+        return cls(order, tables, dict(enumerate(totals, 1)), header.get("word_chars", "default"), offsets)
+
+    def write_tsv(self, stream, order: int | None = None) -> None:
+        """``ngram<TAB>count`` lines, most frequent first (ties in code point order)."""
+        for ngram, c in self.most_common(order=order):
+            stream.write(f"{ngram}\t{c}\n")
+
+    # ------------------------------------------------------------ construction
+    @classmethod
+    def from_texts(cls, texts: Iterable[str] | str, **options) -> "NgramCounts":
+        """Count in-memory strings (each string is independent of the others)."""
+        return _count_chunks(iter_texts(texts), **options)
+
+
+def merge(counts: list[NgramCounts], min_count: int = 1) -> NgramCounts:
+    """Sum several NgramCounts (same order and segmentation rule)."""
+    if not counts:
+        raise ValueError("nothing to merge")
+    order = counts[0].order
+    for c in counts[1:]:
+        if c.order != order:
+            raise InputError(f"cannot merge counts of order {order} with counts of order {c.order}")
+        if c.word_chars != counts[0].word_chars:
+            raise InputError("cannot merge counts made with different segmentation rules")
+    tables, offsets, totals = {}, {}, {}
+    for n in range(1, order + 1):
+        out = np.empty((sum(len(c.rows(n)) for c in counts), _ngrams.width_of(n) + 1), dtype=np.uint64)
+        written, offsets[n] = _ngrams.merge_sorted([c.rows(n) for c in counts], [c.offsets(n) for c in counts],
+                                                   n, min_count, out)
+        tables[n] = _trim(out, written)
+        totals[n] = sum(c.totals[n] for c in counts)
+    return NgramCounts(order, tables, totals, counts[0].word_chars, offsets)
+
+
+def _trim(out: np.ndarray, rows: int) -> np.ndarray:
+    """The first `rows` rows, copied when that frees much memory."""
+    return out[:rows] if rows > 0.8 * len(out) else out[:rows].copy()
+
+
+def _prune_rows(table: np.ndarray, offsets: np.ndarray, min_count: int):
+    if min_count <= 1:
+        return table, offsets
+    keep = table[:, -1] >= min_count
+    kept_before = np.concatenate([[0], np.cumsum(keep, dtype=np.int64)])
+    return np.ascontiguousarray(table[keep]), kept_before[offsets]
+
+
+def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int | None = None,
+          min_count: int = 1, encoding: str = "utf-8", word_chars=None, progress=None,
+          temp_dir: str | None = None) -> NgramCounts:
+    """Count all character n-grams of orders 1..order in a corpus.
+
+    `corpus` is a :class:`Corpus`, a path, or a list of paths/directories/globs.
+    `jobs` threads count in parallel (identical results); when the tables would
+    exceed `max_memory` bytes, sorted runs are spilled to `temp_dir` and merged,
+    so counts stay exact.  `progress(nbytes)` is called as input is read.
+    """
+    if isinstance(corpus, Corpus):
+        if progress is not None:
+            corpus.progress = progress
+    else:
+        corpus = as_corpus(corpus, encoding=encoding, word_chars=word_chars, progress=progress)
+    return _count_chunks(corpus.chunks(), order=order, jobs=jobs, max_memory=max_memory,
+                         min_count=min_count, word_chars=corpus.word_chars, temp_dir=temp_dir)
+
+
+def _count_chunks(chunks: Iterable[tuple[str, bool]], order: int = DEFAULT_ORDER, jobs: int = 1,
+                  max_memory: int | None = None, min_count: int = 1, word_chars=None,
+                  temp_dir: str | None = None) -> NgramCounts:
+    if not 1 <= order <= MAX_ORDER:
+        raise InputError(f"order must be between 1 and {MAX_ORDER}")
+    if jobs < 1:
+        raise InputError("jobs must be at least 1")
+    word_chars = as_word_chars(word_chars)
+    counter = _Counter(order, jobs, max_memory or default_max_memory(), word_chars, temp_dir)
+    try:
+        counter.feed(chunks)
+        return counter.finish(min_count)
+    finally:
+        counter.close()
+
+
+class _Counter:
+    """Drives a CountEngine over text chunks with `jobs` threads, spilling sorted
+    runs to a temporary directory whenever the tables outgrow the budget."""
+
+    CHUNK_CHARS = 1 << 21
+
+    def __init__(self, order, jobs, max_memory, word_chars, temp_dir):
+        self.order = order
+        self.jobs = jobs
+        self.word_chars = word_chars
+        self.engine = _ngrams.CountEngine(order, jobs, word_chars.table)
+        # The tables get about half the budget: the scatter buffers, the sort
+        # and the final merge need the rest.
+        self.budget = max_memory // 2
+        self.temp_dir = temp_dir
+        self.spill_dir = None
+        self.runs: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {n: [] for n in range(1, order + 1)}
+        self.pool = concurrent.futures.ThreadPoolExecutor(jobs) if jobs > 1 else None
+
+    def close(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+        self.runs = {}
+        if self.spill_dir is not None:
+            shutil.rmtree(self.spill_dir, ignore_errors=True)
+
+    def _parallel(self, calls):
+        if self.pool is None:
+            for fn, *args in calls:
+                fn(*args)
+        else:
+            for future in [self.pool.submit(fn, *args) for fn, *args in calls]:
+                future.result()
+
+    def _count(self, buffer: np.ndarray, limit: int):
+        step = -(-limit // self.jobs)
+        self._parallel([(self.engine.scatter, j, buffer, min(j * step, limit), min((j + 1) * step, limit))
+                        for j in range(self.jobs)])
+        self.engine.note_tokens()
+        self._parallel([(self.engine.flush, j, self.jobs) for j in range(self.jobs)])
+        if self.engine.memory_bytes() > self.budget:
+            self._spill()
+
+    def feed(self, chunks):
+        carry = ""
+        table = self.word_chars.table
+        for text, ends_file in _rechunk(chunks, self.CHUNK_CHARS):
+            text = carry + text
+            buffer = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            limit = len(buffer) if ends_file else _ngrams.tail_start(buffer, table, self.order)
+            carry = "" if ends_file else text[limit:]
+            self._count(buffer, limit)
+        if carry:
+            buffer = np.frombuffer(carry.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            self._count(buffer, len(buffer))
+
+    def _sorted_order(self, n, out=None):
+        self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
+        return self.engine.take_order(n, out)
+
+    def _spill(self):
+        """Write the largest order's tables as a sorted run file (memory-mapped back)."""
+        if self.spill_dir is None:
+            self.spill_dir = tempfile.mkdtemp(prefix="nlpzero-count-", dir=self.temp_dir)
+        n = max(range(1, self.order + 1), key=self.engine.memory_bytes)
+        self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
+        rows, offsets = self.engine.take_order(n)
+        path = os.path.join(self.spill_dir, f"run-{n}-{len(self.runs[n])}.bin")
+        rows.tofile(path)
+        del rows
+        if offsets[-1]:
+            stride = _ngrams.width_of(n) + 1
+            mapped = np.memmap(path, dtype=np.uint64, mode="r", shape=(int(offsets[-1]), stride))
+            self.runs[n].append((mapped, offsets))
+
+    def finish(self, min_count: int) -> NgramCounts:
+        tables, offsets = {}, {}
+        for n in range(1, self.order + 1):
+            rows, bucket_offsets = self._sorted_order(n)
+            if not self.runs[n]:
+                tables[n], offsets[n] = _prune_rows(rows, bucket_offsets, min_count)
+                continue
+            sources = [rows] + [r for r, _ in self.runs[n]]
+            source_offsets = [bucket_offsets] + [o for _, o in self.runs[n]]
+            upper = sum(len(r) for r in sources)
+            stride = _ngrams.width_of(n) + 1
+            # Spilled: the merged table may not fit in memory either, so it is
+            # written to a file and mapped from it after the file is unlinked.
+            path = os.path.join(self.spill_dir, f"merged-{n}.bin")
+            out = np.memmap(path, dtype=np.uint64, mode="w+", shape=(max(upper, 1), stride))
+            written, offsets[n] = _ngrams.merge_sorted(sources, source_offsets, n, min_count, out)
+            del sources, source_offsets, rows
+            self.runs[n] = []
+            out.flush()
+            del out
+            tables[n] = _map_unlinked(path, written, stride, n)
+        totals = dict(enumerate(self.engine.token_counts()))
+        del totals[0]
+        return NgramCounts(self.order, tables, totals, self.word_chars.description, offsets)
+
+
+def _rechunk(chunks, size):
+    """Re-cut (text, ends_file) chunks into pieces of about `size` characters:
+    small pieces of a file are joined (fewer, larger batches keep the threads
+    busy), large texts split (bounded buffers); file ends are kept."""
+    pending, pending_len = [], 0
+    for text, ends_file in chunks:
+        while pending_len + len(text) > size:
+            take = size - pending_len
+            pending.append(text[:take])
+            text = text[take:]
+            yield "".join(pending), False
+            pending, pending_len = [], 0
+        pending.append(text)
+        pending_len += len(text)
+        if ends_file or pending_len >= size:
+            yield "".join(pending), ends_file
+            pending, pending_len = [], 0
+    if pending:
+        yield "".join(pending), False
+
+
+def _map_unlinked(path: str, rows: int, stride: int, n: int) -> np.ndarray:
+    """Map the first `rows` rows of a file and unlink it (POSIX keeps the mapping);
+    copy into memory where unlinking a mapped file is not possible."""
+    if rows == 0:
+        os.unlink(path)
+        return _EMPTY_ROWS[n]
+    kept = np.memmap(path, dtype=np.uint64, mode="r", shape=(rows, stride))
+    try:
+        os.unlink(path)
+    except OSError:
+        kept = np.array(kept)
+    return kept
