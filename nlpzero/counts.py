@@ -326,12 +326,13 @@ def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int 
     else:
         corpus = as_corpus(corpus, encoding=encoding, word_chars=word_chars, progress=progress)
     return _count_chunks(corpus.chunks(), order=order, jobs=jobs, max_memory=max_memory,
-                         min_count=min_count, word_chars=corpus.word_chars, temp_dir=temp_dir)
+                         min_count=min_count, word_chars=corpus.word_chars, temp_dir=temp_dir,
+                         size_hint=corpus.total_bytes)
 
 
 def _count_chunks(chunks: Iterable[tuple[str, bool]], order: int = DEFAULT_ORDER, jobs: int = 1,
                   max_memory: int | None = None, min_count: int = 1, word_chars=None,
-                  temp_dir: str | None = None) -> NgramCounts:
+                  temp_dir: str | None = None, size_hint: int | None = None) -> NgramCounts:
     if not 1 <= order <= MAX_ORDER:
         raise InputError(f"order must be between 1 and {MAX_ORDER}")
     if jobs < 1:
@@ -339,7 +340,7 @@ def _count_chunks(chunks: Iterable[tuple[str, bool]], order: int = DEFAULT_ORDER
     word_chars = as_word_chars(word_chars)
     counter = _Counter(order, jobs, max_memory or default_max_memory(), word_chars, temp_dir)
     try:
-        counter.feed(chunks)
+        counter.feed(chunks, size_hint)
         return counter.finish(min_count)
     finally:
         counter.close()
@@ -388,18 +389,37 @@ class _Counter:
         if self.engine.memory_bytes() > self.budget:
             self._spill()
 
-    def feed(self, chunks):
+    def feed(self, chunks, size_hint: int | None = None):
+        """Count all chunks; `size_hint` (UTF-8 bytes of all input, if known)
+        lets the tables be sized once from the first chunk's statistics."""
         carry = ""
         table = self.word_chars.table
-        for text, ends_file in _rechunk(chunks, self.CHUNK_CHARS):
+        for i, (text, ends_file) in enumerate(_rechunk(chunks, self.CHUNK_CHARS)):
             text = carry + text
             buffer = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             limit = len(buffer) if ends_file else _ngrams.tail_start(buffer, table, self.order)
             carry = "" if ends_file else text[limit:]
             self._count(buffer, limit)
+            if i == 0 and size_hint:
+                self._reserve(len(text.encode("utf-8", "surrogatepass")) / size_hint)
         if carry:
             buffer = np.frombuffer(carry.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             self._count(buffer, len(buffer))
+
+    def _reserve(self, fraction_read: float):
+        """Extrapolate the final number of distinct n-grams from the first chunk
+        (vocabulary growth ~ tokens**0.9, a conservative Heaps' law for
+        character n-grams) and size the tables for it, within the budget."""
+        if not 0 < fraction_read < 0.25:
+            return
+        growth = (1 / fraction_read) ** 0.9
+        tokens = self.engine.token_counts()
+        expected = {n: min(self.engine.distinct(n) * growth, tokens[n] / fraction_read)
+                    for n in range(2, self.order + 1)}
+        needed = sum(e * 4 / 3 * (_ngrams.width_of(n) + 1) * 8 for n, e in expected.items())
+        scale = min(1.0, 0.8 * self.budget / max(needed, 1))
+        self._parallel([(self.engine.reserve, n, int(e * scale), j, self.jobs)
+                        for n, e in expected.items() for j in range(self.jobs)])
 
     def _sorted_order(self, n, out=None):
         self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])

@@ -84,7 +84,7 @@ cdef inline int compare_keys(const uint64_t *a, const uint64_t *b, int width) no
 
 cdef struct Table:
     uint64_t *slots      # capacity rows of `stride` words: key words, then count
-    size_t capacity      # power of two; 0 when unallocated
+    size_t capacity      # slots (< 2**32); 0 when unallocated
     size_t size
     int width
     int stride
@@ -103,10 +103,15 @@ cdef inline size_t table_bytes(const Table *t) noexcept nogil:
     return t.capacity * t.stride * sizeof(uint64_t)
 
 
+cdef inline size_t slot_of(const Table *t, uint64_t h) noexcept nogil:
+    # Multiply-shift maps the low 32 hash bits onto any capacity (not only
+    # powers of two, so tables can be sized to fit); the bucket uses the top bits.
+    return <size_t> (((h & 0xFFFFFFFFULL) * t.capacity) >> 32)
+
+
 cdef inline void table_put(Table *t, const uint64_t *key, uint64_t amount, uint64_t h) noexcept nogil:
     """Add `amount` to key's count; the caller guarantees a free slot exists."""
-    cdef size_t mask = t.capacity - 1
-    cdef size_t i = h & mask
+    cdef size_t i = slot_of(t, h)
     cdef int width = t.width, stride = t.stride, k
     cdef uint64_t *slot
     while True:
@@ -120,7 +125,9 @@ cdef inline void table_put(Table *t, const uint64_t *key, uint64_t amount, uint6
         if compare_keys(slot, key, width) == 0:
             slot[width] += amount
             return
-        i = (i + 1) & mask
+        i += 1
+        if i == t.capacity:
+            i = 0
 
 
 cdef int table_resize(Table *t, size_t new_capacity) noexcept nogil:
@@ -366,7 +373,7 @@ cdef class CountEngine:
                     buf = self.buffer(i, n, b)
                     for k in range(min(buf.size, <size_t> PREFETCH_AHEAD)):
                         hashes[k] = hash_key(buf.data + k * width, width)
-                        NZ_PREFETCH(t.slots + (hashes[k] & (t.capacity - 1)) * t.stride)
+                        NZ_PREFETCH(t.slots + slot_of(t, hashes[k]) * t.stride)
                     for k in range(buf.size):
                         if (t.size + 1) * 4 > t.capacity * 3:
                             if table_resize(t, t.capacity * 2) != 0:
@@ -376,7 +383,7 @@ cdef class CountEngine:
                         ahead = k + PREFETCH_AHEAD
                         if ahead < buf.size:
                             hashes[k % PREFETCH_AHEAD] = hash_key(buf.data + ahead * width, width)
-                            NZ_PREFETCH(t.slots + (hashes[k % PREFETCH_AHEAD] & (t.capacity - 1)) * t.stride)
+                            NZ_PREFETCH(t.slots + slot_of(t, hashes[k % PREFETCH_AHEAD]) * t.stride)
                     buf.size = 0
             b += 1
 
@@ -405,6 +412,38 @@ cdef class CountEngine:
     def token_counts(self):
         """N-gram occurrences counted for each order (index 0 unused)."""
         return [int(self.tokens[n]) for n in range(self.order + 1)]
+
+    def reserve(self, int n, size_t expected_distinct, int worker=0, int n_workers=1):
+        """Size the tables of order n (in the worker-th bucket range) for about
+        `expected_distinct` n-grams in all, like a hash map's reserve(): it
+        spares the doubling steps and their page faults."""
+        cdef int b
+        cdef size_t capacity = expected_distinct * 4 // (3 * N_BUCKETS) + 16
+        cdef Table *t
+        cdef int failed = 0
+        if n < 1 or n > self.order:
+            raise ValueError("no table of that order")
+        if worker < 0 or n_workers < 1 or worker >= n_workers:
+            raise ValueError("bad worker numbers")
+        capacity = min(capacity, <size_t> 0xFFFFFFFF)
+        with nogil:
+            for b in range(worker * N_BUCKETS // n_workers, (worker + 1) * N_BUCKETS // n_workers):
+                t = &self.tables[n * N_BUCKETS + b]
+                if capacity > t.capacity and table_resize(t, capacity) != 0:
+                    failed = 1
+                    break
+        if failed:
+            raise MemoryError()
+
+    def distinct(self, int n):
+        """Distinct n-grams of order n in the tables now."""
+        cdef size_t total = 0
+        cdef int b
+        if n < 1 or n > self.order:
+            raise ValueError("no table of that order")
+        for b in range(N_BUCKETS):
+            total += self.tables[n * N_BUCKETS + b].size
+        return total
 
     def memory_bytes(self, int order=0):
         """Bytes held by the hash tables (of one order, or all)."""
