@@ -18,7 +18,7 @@ import bz2
 import codecs
 import glob
 import gzip
-import io
+import itertools
 import logging
 import lzma
 import os
@@ -271,29 +271,36 @@ class Corpus:
         if invalid.count:
             log.warning("%d invalid bytes replaced in %s", invalid.count, name)
 
-    def chunks(self) -> Iterator[tuple[str, bool]]:
-        """(text, ends_file) pieces over all inputs; a file's end is a boundary."""
+    def _files(self) -> Iterator[tuple[str, Iterator[str]]]:
+        """(path, its decoded pieces) for each input; a binary file found in a
+        directory or by a glob is skipped with a warning, one named outright is an error."""
         for path in self._paths:
-            pending = None
+            pieces = self.file_chunks(path)
             try:
-                for text in self.file_chunks(path):
-                    if pending is not None:
-                        yield pending, False
-                    pending = text
+                first = next(pieces, None)
             except InputError:
                 if self.skip_binary_in_directories and path not in self.inputs and path != "-":
                     log.warning("skipped %s: not readable as text", path)
                     continue
                 raise
-            if pending is not None:
-                yield pending, True
+            if first is not None:
+                yield path, itertools.chain([first], pieces)
+
+    def chunks(self) -> Iterator[tuple[str, bool]]:
+        """(text, ends_file) pieces over all inputs; a file's end is a boundary."""
+        for _, pieces in self._files():
+            pending = next(pieces)
+            for text in pieces:
+                yield pending, False
+                pending = text
+            yield pending, True
 
     def lines(self) -> Iterator[str]:
         """Lines without their line ending; lines longer than about 1 M characters
         are delivered in several pieces so memory stays bounded."""
-        for path in self._paths:
+        for _, pieces in self._files():
             rest = ""
-            for text in self.file_chunks(path):
+            for text in pieces:
                 text = rest + text
                 parts = text.split("\n")
                 rest = parts.pop()

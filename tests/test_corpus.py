@@ -119,3 +119,9 @@ def test_progress_reports_bytes(write):
     seen = []
     list(Corpus([path], progress=seen.append).chunks())
     assert sum(seen) == 3000
+
+
+def test_lines_skip_binary_files_in_directories_too(write, tmp_path):
+    write("d/a.txt", "第一行\n第二行")
+    write("d/b.bin", b"\x00\x01\x02")
+    assert list(Corpus([str(tmp_path / "d")]).lines()) == ["第一行", "第二行"]

@@ -14,7 +14,7 @@ memory.
 """
 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
-from libc.stdlib cimport malloc, calloc, free, realloc
+from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy, memset
 
 import numpy as np
@@ -172,8 +172,8 @@ cdef inline void swap_rows(uint64_t *a, uint64_t *b, int stride) noexcept nogil:
 
 
 cdef void sort_rows(uint64_t *rows, size_t n, int width, int stride) noexcept nogil:
-    """In-place introsort-free quicksort (median of three, insertion sort for
-    short ranges, recursion on the smaller side) of rows by their key words."""
+    """Sort rows in place by their key words: quicksort with median-of-three
+    pivots, insertion sort for short ranges, recursion on the smaller side."""
     cdef size_t i, j, lo, hi, mid
     cdef uint64_t pivot[MAX_STRIDE]
     cdef uint64_t tmp[MAX_STRIDE]
@@ -215,16 +215,6 @@ cdef void sort_rows(uint64_t *rows, size_t n, int width, int stride) noexcept no
             memcpy(rows + j * stride, rows + (j - 1) * stride, stride * sizeof(uint64_t))
             j -= 1
         memcpy(rows + j * stride, tmp, stride * sizeof(uint64_t))
-
-
-def sort_entries(cnp_rows, int order):
-    """Sort an (n, width+1) uint64 array of rows in place by key (for tests and merging)."""
-    cdef uint64_t[:, ::1] rows = cnp_rows
-    cdef int width = key_width(order)
-    if rows.shape[0] == 0:
-        return
-    with nogil:
-        sort_rows(&rows[0, 0], rows.shape[0], width, width + 1)
 
 
 # ---------------------------------------------------------------- counting
