@@ -32,6 +32,7 @@ from typing import Callable, Iterable, Iterator
 import numpy as np
 
 from .errors import InputError
+from .fileio import open_input
 
 log = logging.getLogger("nlpzero")
 
@@ -122,14 +123,7 @@ def _open_binary(path: str):
     """(raw file, stream to read): gzip, bzip2 and xz are decompressed by content."""
     if path == "-":
         return None, sys.stdin.buffer
-    try:
-        raw = open(path, "rb")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+    raw = open_input(path)
     head = raw.read(6)
     raw.seek(0)
     for magic, opener in _MAGIC:

@@ -40,7 +40,7 @@ from . import __version__
 from ._ext import ngrams as _ngrams
 from .corpus import Corpus, as_corpus, as_word_chars, iter_texts
 from .errors import FormatError, InputError
-from .fileio import atomic_output, physical_memory
+from .fileio import atomic_output, open_input, physical_memory
 
 MAGIC = b"NLPZNGC\0"
 FORMAT_VERSION = 1
@@ -205,15 +205,8 @@ class NgramCounts:
     @classmethod
     def load(cls, path: str) -> "NgramCounts":
         """Read a counts file, checking its magic, version, size and checksum."""
-        try:
-            size = os.path.getsize(path)
-            f = open(path, "rb")
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such file") from None
-        except IsADirectoryError:
-            raise InputError(f"{path}: is a directory") from None
-        except OSError as exc:
-            raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+        f = open_input(path)
+        size = os.fstat(f.fileno()).st_size
         with f:
             if f.read(8) != MAGIC:
                 raise FormatError(f"{path}: not an nlpzero n-gram counts file")

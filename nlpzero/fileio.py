@@ -38,6 +38,18 @@ def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
         raise
 
 
+def open_input(path: str):
+    """Open a file for binary reading; a missing or unreadable file is an InputError."""
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot open ({exc.strerror})") from None
+
+
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
 
 
