@@ -265,8 +265,8 @@ class Corpus:
         if invalid.count:
             log.warning("%d invalid bytes replaced in %s", invalid.count, name)
 
-    def _files(self) -> Iterator[tuple[str, Iterator[str]]]:
-        """(path, its decoded pieces) for each input; a binary file found in a
+    def _files(self) -> Iterator[Iterator[str]]:
+        """The decoded pieces of each non-empty input; a binary file found in a
         directory or by a glob is skipped with a warning, one named outright is an error."""
         for path in self._paths:
             pieces = self.file_chunks(path)
@@ -278,11 +278,11 @@ class Corpus:
                     continue
                 raise
             if first is not None:
-                yield path, itertools.chain([first], pieces)
+                yield itertools.chain([first], pieces)
 
     def chunks(self) -> Iterator[tuple[str, bool]]:
         """(text, ends_file) pieces over all inputs; a file's end is a boundary."""
-        for _, pieces in self._files():
+        for pieces in self._files():
             pending = next(pieces)
             for text in pieces:
                 yield pending, False
@@ -292,7 +292,7 @@ class Corpus:
     def lines(self) -> Iterator[str]:
         """Lines without their line ending; lines longer than about 1 M characters
         are delivered in several pieces so memory stays bounded."""
-        for _, pieces in self._files():
+        for pieces in self._files():
             rest = ""
             for text in pieces:
                 text = rest + text
@@ -317,11 +317,6 @@ class Corpus:
 
     def __iter__(self) -> Iterator[str]:
         return self.lines()
-
-    def segments(self) -> Iterator[str]:
-        """All segments, in order (plain Python; the compiled counters do not use this)."""
-        for line in self.lines():
-            yield from self.word_chars.segments(line)
 
 
 def as_corpus(corpus, **options) -> Corpus:

@@ -414,17 +414,17 @@ class _Counter:
         self._parallel([(self.engine.reserve, n, int(e * scale), j, self.jobs)
                         for n, e in expected.items() for j in range(self.jobs)])
 
-    def _sorted_order(self, n, out=None):
+    def _sorted_order(self, n):
+        """Rows and bucket offsets of order n in canonical order; the tables are reset."""
         self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
-        return self.engine.take_order(n, out)
+        return self.engine.take_order(n)
 
     def _spill(self):
         """Write the largest order's tables as a sorted run file (memory-mapped back)."""
         if self.spill_dir is None:
             self.spill_dir = tempfile.mkdtemp(prefix="nlpzero-count-", dir=self.temp_dir)
         n = max(range(1, self.order + 1), key=self.engine.memory_bytes)
-        self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
-        rows, offsets = self.engine.take_order(n)
+        rows, offsets = self._sorted_order(n)
         path = os.path.join(self.spill_dir, f"run-{n}-{len(self.runs[n])}.bin")
         rows.tofile(path)
         del rows

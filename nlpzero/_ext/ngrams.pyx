@@ -246,6 +246,14 @@ cdef inline int bucket_of(uint64_t h) noexcept nogil:
     return <int> (h >> (64 - BUCKET_BITS))
 
 
+cdef inline (int, int) bucket_range(int worker, int n_workers) except *:
+    """The contiguous buckets [first, last) of one of n_workers threads
+    (contiguous, so threads never share a cache line of table headers)."""
+    if n_workers < 1 or worker < 0 or worker >= n_workers:
+        raise ValueError("bad worker numbers")
+    return worker * N_BUCKETS // n_workers, (worker + 1) * N_BUCKETS // n_workers
+
+
 cdef class CountEngine:
     """Counting state shared by the counting threads.
 
@@ -345,7 +353,7 @@ cdef class CountEngine:
             self.scatter_text(thread, &text[0], text.shape[0], begin, stop)
         self.check()
 
-    cdef void flush_buckets(self, int worker, int n_workers) noexcept nogil:
+    cdef void flush_buckets(self, int first, int last) noexcept nogil:
         # Inserting into a large table is bound by memory latency; hashing a few
         # keys ahead and prefetching their slots overlaps the cache misses.
         cdef int b, n, i, width
@@ -353,9 +361,7 @@ cdef class CountEngine:
         cdef KeyBuffer *buf
         cdef Table *t
         cdef uint64_t hashes[PREFETCH_AHEAD]
-        cdef int last = (worker + 1) * N_BUCKETS // n_workers
-        b = worker * N_BUCKETS // n_workers
-        while b < last:
+        for b in range(first, last):
             for n in range(1, self.order + 1):
                 t = &self.tables[n * N_BUCKETS + b]
                 width = t.width
@@ -375,15 +381,13 @@ cdef class CountEngine:
                             hashes[k % PREFETCH_AHEAD] = hash_key(buf.data + ahead * width, width)
                             NZ_PREFETCH(t.slots + slot_of(t, hashes[k % PREFETCH_AHEAD]) * t.stride)
                     buf.size = 0
-            b += 1
 
     def flush(self, int worker, int n_workers):
-        """Add the buffered keys of the worker-th of n_workers contiguous bucket
-        ranges to their tables (contiguous, so threads share no cache lines)."""
-        if worker < 0 or n_workers < 1 or worker >= n_workers:
-            raise ValueError("bad worker numbers")
+        """Add the buffered keys of the worker-th of n_workers bucket ranges to their tables."""
+        cdef int first, last
+        first, last = bucket_range(worker, n_workers)
         with nogil:
-            self.flush_buckets(worker, n_workers)
+            self.flush_buckets(first, last)
         self.check()
 
     def note_tokens(self):
@@ -407,17 +411,16 @@ cdef class CountEngine:
         """Size the tables of order n (in the worker-th bucket range) for about
         `expected_distinct` n-grams in all, like a hash map's reserve(): it
         spares the doubling steps and their page faults."""
-        cdef int b
+        cdef int b, first, last
         cdef size_t capacity = expected_distinct * 4 // (3 * N_BUCKETS) + 16
         cdef Table *t
         cdef int failed = 0
         if n < 1 or n > self.order:
             raise ValueError("no table of that order")
-        if worker < 0 or n_workers < 1 or worker >= n_workers:
-            raise ValueError("bad worker numbers")
+        first, last = bucket_range(worker, n_workers)
         capacity = min(capacity, <size_t> 0xFFFFFFFF)
         with nogil:
-            for b in range(worker * N_BUCKETS // n_workers, (worker + 1) * N_BUCKETS // n_workers):
+            for b in range(first, last):
                 t = &self.tables[n * N_BUCKETS + b]
                 if capacity > t.capacity and table_resize(t, capacity) != 0:
                     failed = 1
@@ -447,21 +450,20 @@ cdef class CountEngine:
 
     def sort_order(self, int n, int worker, int n_workers):
         """Compact and sort the tables of order n in the worker-th bucket range."""
-        cdef int b
+        cdef int b, first, last
         cdef Table *t
         if n < 1 or n > self.order:
             raise ValueError("no table of that order")
-        if worker < 0 or n_workers < 1 or worker >= n_workers:
-            raise ValueError("bad worker numbers")
+        first, last = bucket_range(worker, n_workers)
         with nogil:
-            for b in range(worker * N_BUCKETS // n_workers, (worker + 1) * N_BUCKETS // n_workers):
+            for b in range(first, last):
                 t = &self.tables[n * N_BUCKETS + b]
                 t.size = table_compact(t)
                 sort_rows(t.slots, t.size, t.width, t.stride)
 
-    def take_order(self, int n, out=None):
-        """After sort_order: the rows of order n in canonical order (into `out`
-        if given, else a new array) and the bucket offsets; the tables are reset."""
+    def take_order(self, int n):
+        """After sort_order: a new array of the rows of order n in canonical
+        order, and the bucket offsets; the tables are reset."""
         cdef int b
         cdef size_t rows = 0, at = 0
         cdef Table *t
@@ -471,11 +473,8 @@ cdef class CountEngine:
         stride = key_width(n) + 1
         for b in range(N_BUCKETS):
             rows += self.tables[n * N_BUCKETS + b].size
-        if out is None:
-            out = np.empty((rows, stride), dtype=np.uint64)
+        out = np.empty((rows, stride), dtype=np.uint64)
         offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
-        if out.shape[0] < rows or out.shape[1] != stride:
-            raise ValueError("output array has the wrong shape")
         dest = out
         for b in range(N_BUCKETS):
             t = &self.tables[n * N_BUCKETS + b]
@@ -487,7 +486,7 @@ cdef class CountEngine:
             t.slots = NULL
             if table_init(t, n, INITIAL_CAPACITY) != 0:
                 raise MemoryError()
-        return out[:rows], offsets
+        return out, offsets
 
 
 def tail_start(const uint32_t[::1] text, const uint8_t[::1] word_chars, int order):
