@@ -14,6 +14,8 @@ from .corpus import Corpus
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
 from .errors import NlpzeroError
 from .fileio import atomic_output, parse_size
+from .lexicon import FORMATS, Lexicon
+from .tokenizer import Tokenizer, line_blocks
 
 log = logging.getLogger("nlpzero")
 
@@ -149,6 +151,52 @@ def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
     else:
         with atomic_output(output, "w", encoding="utf-8") as out:
             counts.write_tsv(out)
+
+
+# ---------------------------------------------------------------- tokenize
+
+@main.command("tokenize")
+@click.argument("inputs", nargs=-1, metavar="[FILE]...")
+@click.option("-l", "--lexicon", required=True, metavar="LEXICON",
+              help="Lexicon (nlpzero TSV, jieba dictionary, word list) or compiled model (`nlpzero compile`).")
+@click.option("-o", "--output", default="-", show_default=True, metavar="FILE", help="Where to write ('-': stdout).")
+@click.option("--sep", default=" ", show_default=True, help="String written between tokens.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Threads to segment with.")
+@corpus_options
+def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
+    """Split text into words: the maximum-probability path through LEXICON.
+
+    Reads FILEs (or directories, globs, '-' for stdin; stdin when none is
+    given) and writes one output line per input line, tokens joined by --sep,
+    whitespace dropped.  Text in no lexicon word stays whole when it is a run
+    of letters/digits ("iPhone12", "3.14") or of one repeated mark ("——");
+    other characters become single tokens.
+
+    \b
+    Examples:
+      nlpzero tokenize -l words.tsv corpus.txt -o corpus.tok
+      nlpzero compile /path/to/jieba/dict.txt -o jieba.nlpztok
+      cat news.txt | nlpzero tokenize -l jieba.nlpztok --sep '/' -j 2
+    """
+    if "\n" in sep:
+        raise click.BadParameter("the separator cannot contain a line break", param_hint="--sep")
+    tokenizer = Tokenizer.load(lexicon)
+    source = Corpus(list(inputs) or ["-"], encoding=encoding)
+    with progress_bar(source, "tokenizing", quiet) as progress, atomic_output(output, "wb") as out:
+        source.progress = progress
+        tokenizer.write_stream(line_blocks(source.chunks()), out, separator=sep, jobs=jobs)
+
+
+@main.command("compile")
+@click.argument("lexicon")
+@click.option("-o", "--output", required=True, metavar="MODEL", help="Model file to write.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="Lexicon format  [default: detected].")
+def compile_command(lexicon, output, fmt):
+    """Compile LEXICON into a tokenizer model file that loads in a fraction of a second."""
+    tokenizer = Tokenizer(Lexicon.load(lexicon, format=fmt))
+    tokenizer.save(output)
+    log.info("wrote %s (%d words)", output, len(tokenizer))
 
 
 if __name__ == "__main__":  # pragma: no cover

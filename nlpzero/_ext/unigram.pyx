@@ -1,0 +1,517 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Compiled core of the unigram (maximum-probability) segmenter.
+
+The lexicon is a *hash trie*: node ids are dense integers, a transition
+(parent, code point) is one probe in an open-addressing table keyed by
+``parent << 21 | code point``, and the root's transitions for the BMP are a
+plain array.  Segmentation is jieba's backward dynamic programme over the word
+DAG -- best[i] = max over edges (i, j) of ln p(word) + best[j], ties to the
+longer edge -- with the same floating-point operations, so equal lexicons give
+equal paths.  Besides lexicon words, position i has one *fallback* edge scored
+ln(1/total): the character class table decides its extent (a run of letters and
+digits, a run of whitespace, a run of one repeated mark, or one character),
+always with its trailing combining marks and zero-width-joiner sequences.  An
+ideograph-like character that starts some lexicon word has no fallback edge (as
+in jieba), so known words win.
+"""
+
+from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
+from libc.stdlib cimport calloc, malloc, free
+from libc.math cimport log
+from libc.string cimport memcpy
+from cpython.bytes cimport PyBytes_FromStringAndSize
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND
+
+import threading
+
+import numpy as np
+cimport numpy as cnp
+
+cnp.import_array()
+
+# character classes (bit flags), computed in Python from unicodedata
+cdef enum:
+    CLASS_RUN = 1        # letters/digits that form runs ("iPhone12", "１９９８")
+    CLASS_DIGIT = 2      # decimal digits ("3.14" keeps its point)
+    CLASS_EXTEND = 4     # combining marks, variation selectors, ZWJ: attach to the left
+    CLASS_SPACE = 8      # whitespace: runs are one token
+    CLASS_REPEAT = 16    # punctuation and symbols: a run of one repeated mark is one token
+    CLASS_JOINER = 32    # U+200D: also attaches the character after it
+    ROOT_DIRECT = 0x10000
+    CHAR_BITS = 21
+
+cdef struct Slot:
+    uint64_t key                 # (parent node << 21 | code point) + 1; 0 = empty
+    double logp                  # ln(count) - ln(total), or NOT_A_WORD
+
+cdef double NOT_A_WORD = 1.0
+
+
+cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
+    x ^= x >> 31
+    x *= 0x7fb5d329728ea185ULL
+    x ^= x >> 27
+    x *= 0x81dadef4bc2f3ee7ULL
+    x ^= x >> 33
+    return x
+
+
+cdef inline uint8_t _char_class(const uint8_t *classes, uint32_t ch) noexcept nogil:
+    # the table covers planes 0-1; above them: CJK extensions B-H and private use
+    # are single characters, tags and variation selectors (plane 14) attach
+    if ch < 0x20000:
+        return classes[ch]
+    if 0xE0000 <= ch < 0xE1000:
+        return CLASS_EXTEND
+    return 0
+
+
+cdef inline Py_ssize_t _extend(const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
+                               const int32_t *unit_end, Py_ssize_t i) noexcept nogil:
+    """Position after the combining marks / joiner sequences starting at i
+    (unit_end is already known right of i)."""
+    if i < n and _char_class(classes, text[i]) & CLASS_EXTEND:
+        return unit_end[i]
+    return i
+
+
+cdef inline void _load_codes(const void *data, unsigned int kind, Py_ssize_t n, uint32_t *codes) noexcept nogil:
+    """Copy a str's code points (stored in 1, 2 or 4 bytes each) to `codes`."""
+    cdef Py_ssize_t i
+    if kind == 1:
+        for i in range(n):
+            codes[i] = (<const uint8_t *> data)[i]
+    elif kind == 2:
+        for i in range(n):
+            codes[i] = (<const uint16_t *> data)[i]
+    else:
+        memcpy(codes, data, n * sizeof(uint32_t))
+
+
+cdef inline Py_ssize_t _put_utf8(uint8_t *buf, Py_ssize_t m, uint32_t ch) noexcept nogil:
+    if ch < 0x80:
+        buf[m] = <uint8_t> ch
+        return m + 1
+    if ch < 0x800:
+        buf[m] = <uint8_t> (0xC0 | (ch >> 6))
+        buf[m + 1] = <uint8_t> (0x80 | (ch & 0x3F))
+        return m + 2
+    if ch < 0x10000:
+        buf[m] = <uint8_t> (0xE0 | (ch >> 12))
+        buf[m + 1] = <uint8_t> (0x80 | ((ch >> 6) & 0x3F))
+        buf[m + 2] = <uint8_t> (0x80 | (ch & 0x3F))
+        return m + 3
+    buf[m] = <uint8_t> (0xF0 | (ch >> 18))
+    buf[m + 1] = <uint8_t> (0x80 | ((ch >> 12) & 0x3F))
+    buf[m + 2] = <uint8_t> (0x80 | ((ch >> 6) & 0x3F))
+    buf[m + 3] = <uint8_t> (0x80 | (ch & 0x3F))
+    return m + 4
+
+
+cdef struct Node:
+    double logp                  # ln(count) - ln(total), or NOT_A_WORD
+    uint32_t first               # its child table: children[first : first + mask + 1]
+    uint32_t mask
+
+cdef struct ChildSlot:
+    uint32_t ch                  # EMPTY_CHAR when free
+    int32_t node
+
+cdef uint32_t EMPTY_CHAR = 0xFFFFFFFF
+
+
+cdef inline uint32_t _child_hash(uint32_t ch) noexcept nogil:
+    return <uint32_t> (((<uint64_t> ch) * 0x9E3779B97F4A7C15ULL) >> 32)
+
+
+cdef inline Py_ssize_t _table_size(Py_ssize_t children) noexcept nogil:
+    """A power of two with room to spare (load <= 2/3, always one empty slot)."""
+    cdef Py_ssize_t size = 1
+    while size < children + children // 2 + 1:
+        size <<= 1
+    return size
+
+
+cdef inline void _put_child(ChildSlot *table, Py_ssize_t mask, uint32_t ch, int32_t node) noexcept nogil:
+    cdef Py_ssize_t slot = _child_hash(ch) & mask
+    while table[slot].ch != EMPTY_CHAR:
+        slot = (slot + 1) & mask
+    table[slot].ch = ch
+    table[slot].node = node
+
+
+cdef class _Builder:
+    """One global hash table of (parent, code point) -> node, used while inserting."""
+    cdef Slot *slots             # node id = slot index + 1; the root is 0
+    cdef uint64_t mask
+
+    def __cinit__(self, Py_ssize_t n_chars):
+        cdef Py_ssize_t capacity = 16
+        while capacity < n_chars + n_chars // 4 + 16:    # at most one node per character
+            capacity <<= 1
+        self.mask = capacity - 1
+        self.slots = <Slot *> calloc(capacity, sizeof(Slot))
+        if not self.slots:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.slots)
+
+    cdef int64_t child_or_add(self, int64_t node, uint32_t ch) noexcept nogil:
+        cdef uint64_t key = ((<uint64_t> node) << CHAR_BITS | ch) + 1
+        cdef uint64_t slot = _mix(key) & self.mask
+        while self.slots[slot].key != 0:
+            if self.slots[slot].key == key:
+                return <int64_t> slot + 1
+            slot = (slot + 1) & self.mask
+        self.slots[slot].key = key
+        self.slots[slot].logp = NOT_A_WORD
+        return <int64_t> slot + 1
+
+
+cdef class _Work:
+    """Scratch arrays, kept per thread and grown as needed: fresh memory costs a
+    page fault per 4 KiB, which would otherwise dominate segmentation."""
+    cdef uint32_t *codes
+    cdef int32_t *next_cut
+    cdef int32_t *unit_end
+    cdef int32_t *run_end
+    cdef double *best
+    cdef uint8_t *out
+    cdef Py_ssize_t capacity
+    cdef Py_ssize_t out_capacity
+
+    cdef int reserve(self, Py_ssize_t n, Py_ssize_t out_bytes) except -1:
+        if n + 1 > self.capacity:
+            n = max(n + 1, 2 * self.capacity)
+            free(self.codes)
+            free(self.next_cut)
+            free(self.unit_end)
+            free(self.run_end)
+            free(self.best)
+            self.codes = <uint32_t *> malloc(n * sizeof(uint32_t))
+            self.next_cut = <int32_t *> malloc(n * sizeof(int32_t))
+            self.unit_end = <int32_t *> malloc(n * sizeof(int32_t))
+            self.run_end = <int32_t *> malloc(n * sizeof(int32_t))
+            self.best = <double *> malloc(n * sizeof(double))
+            self.capacity = n
+            if not self.codes or not self.next_cut or not self.unit_end or not self.run_end or not self.best:
+                self.capacity = 0
+                raise MemoryError()
+        if out_bytes > self.out_capacity:
+            out_bytes = max(out_bytes, 2 * self.out_capacity)
+            free(self.out)
+            self.out = <uint8_t *> malloc(out_bytes)
+            self.out_capacity = out_bytes
+            if not self.out:
+                self.out_capacity = 0
+                raise MemoryError()
+        return 0
+
+    def __dealloc__(self):
+        free(self.codes)
+        free(self.next_cut)
+        free(self.unit_end)
+        free(self.run_end)
+        free(self.best)
+        free(self.out)
+
+
+_thread_local = threading.local()
+
+
+cdef _Work _scratch(Py_ssize_t n, Py_ssize_t out_bytes):
+    cdef _Work work = getattr(_thread_local, "work", None)
+    if work is None:
+        work = _Work()
+        _thread_local.work = work
+    work.reserve(n, out_bytes)
+    return work
+
+
+cdef class CompiledLexicon:
+    """A lexicon compiled for segmentation.  Built from the words' code points
+    (`chars`, uint32), their offsets (int64, n+1) and counts (int64, n).
+
+    Layout: nodes are numbered breadth-first (the root is 0), each with a small
+    open-addressing table of its children; the root's children in the BMP are
+    also a direct array.  A hot node and its children share a few cache lines,
+    which matters more than anything else here: the walk from each text
+    position is a chain of dependent lookups."""
+
+    cdef Node *nodes
+    cdef ChildSlot *children
+    cdef int32_t *root           # node of each BMP code point at the root, -1 = none
+    cdef readonly Py_ssize_t n_nodes
+    cdef readonly double log_total
+    cdef readonly double unknown_score
+    cdef readonly int64_t total
+    cdef readonly Py_ssize_t n_words
+
+    def __cinit__(self, const uint32_t[::1] chars, const int64_t[::1] offsets, const int64_t[::1] counts):
+        cdef Py_ssize_t n = counts.shape[0], w
+        cdef int64_t total = 0
+        if offsets.shape[0] != n + 1:
+            raise ValueError("offsets must have one more entry than counts")
+        for w in range(n):
+            if counts[w] < 0:
+                raise ValueError("negative count")
+            if offsets[w] > offsets[w + 1] or offsets[w + 1] > chars.shape[0]:
+                raise ValueError("offsets out of range")
+            total += counts[w]
+        self.total = total
+        self.n_words = n
+        # jieba scores with log(freq) - log(total); an empty lexicon scores unknowns as ln 1
+        self.log_total = log(<double> total) if total > 0 else 0.0
+        self.unknown_score = 0.0 - self.log_total
+        cdef _Builder builder = _Builder(chars.shape[0])
+        cdef double logp
+        cdef int64_t node
+        cdef Py_ssize_t k
+        with nogil:
+            for w in range(n):
+                if counts[w] == 0 or offsets[w + 1] == offsets[w]:
+                    continue
+                node = 0
+                for k in range(offsets[w], offsets[w + 1]):
+                    node = builder.child_or_add(node, chars[k])
+                builder.slots[node - 1].logp = log(<double> counts[w]) - self.log_total
+        self._compact(builder)
+
+    cdef int _compact(self, _Builder builder) except -1:
+        """Renumber the builder's nodes breadth-first and give each its own child table."""
+        cdef Py_ssize_t capacity = builder.mask + 1, s, e, q, head
+        cdef Py_ssize_t n_edges = 0, n_nodes, child_slots = 1, size, c
+        cdef uint64_t key
+        cdef int64_t parent
+        for s in range(capacity):
+            n_edges += builder.slots[s].key != 0
+        n_nodes = n_edges + 1
+        # edges grouped by parent (counting sort over old ids: slot + 1, root 0)
+        cdef int64_t *start = <int64_t *> calloc(capacity + 2, sizeof(int64_t))
+        cdef int64_t *edge = <int64_t *> malloc((n_edges + 1) * sizeof(int64_t))
+        cdef int64_t *queue = <int64_t *> malloc(n_nodes * sizeof(int64_t))
+        cdef int32_t *new_id = <int32_t *> malloc((capacity + 1) * sizeof(int32_t))
+        try:
+            if not start or not edge or not queue or not new_id:
+                raise MemoryError()
+            with nogil:
+                for s in range(capacity):
+                    key = builder.slots[s].key
+                    if key != 0:
+                        start[((key - 1) >> CHAR_BITS) + 1] += 1
+                for s in range(capacity + 1):
+                    start[s + 1] += start[s]
+                for s in range(capacity):
+                    key = builder.slots[s].key
+                    if key != 0:
+                        parent = <int64_t> ((key - 1) >> CHAR_BITS)
+                        edge[start[parent]] = s
+                        start[parent] += 1
+                for s in range(capacity, 0, -1):        # restore the group starts
+                    start[s] = start[s - 1]
+                start[0] = 0
+                # breadth-first order; each node's child table is sized from its degree
+                queue[0] = 0
+                new_id[0] = 0
+                q = 1
+                for head in range(n_nodes):
+                    parent = queue[head]
+                    for e in range(start[parent], start[parent + 1]):
+                        new_id[edge[e] + 1] = <int32_t> q
+                        queue[q] = edge[e] + 1
+                        q += 1
+                    c = start[parent + 1] - start[parent]
+                    if c:
+                        child_slots += _table_size(c)
+            self.nodes = <Node *> malloc(n_nodes * sizeof(Node))
+            self.children = <ChildSlot *> malloc(child_slots * sizeof(ChildSlot))
+            self.root = <int32_t *> malloc(ROOT_DIRECT * sizeof(int32_t))
+            if not self.nodes or not self.children or not self.root:
+                raise MemoryError()
+            self.n_nodes = n_nodes
+            with nogil:
+                for s in range(ROOT_DIRECT):
+                    self.root[s] = -1
+                for s in range(child_slots):
+                    self.children[s].ch = EMPTY_CHAR
+                    self.children[s].node = -1
+                # slot 0 is the shared empty table of every leaf
+                child_slots = 1
+                for head in range(n_nodes):
+                    parent = queue[head]
+                    self.nodes[head].logp = builder.slots[parent - 1].logp if parent else NOT_A_WORD
+                    c = start[parent + 1] - start[parent]
+                    if c == 0:
+                        self.nodes[head].first = 0
+                        self.nodes[head].mask = 0
+                        continue
+                    size = _table_size(c)
+                    self.nodes[head].first = <uint32_t> child_slots
+                    self.nodes[head].mask = <uint32_t> (size - 1)
+                    for e in range(start[parent], start[parent + 1]):
+                        s = edge[e]
+                        key = builder.slots[s].key - 1
+                        _put_child(&self.children[child_slots], size - 1,
+                                   <uint32_t> (key & ((1 << CHAR_BITS) - 1)), new_id[s + 1])
+                        if parent == 0 and (key & ((1 << CHAR_BITS) - 1)) < ROOT_DIRECT:
+                            self.root[key & ((1 << CHAR_BITS) - 1)] = new_id[s + 1]
+                    child_slots += size
+        finally:
+            free(start)
+            free(edge)
+            free(queue)
+            free(new_id)
+        return 0
+
+    def __dealloc__(self):
+        free(self.nodes)
+        free(self.children)
+        free(self.root)
+
+    cdef inline int32_t _child(self, int32_t node, uint32_t ch) noexcept nogil:
+        if node == 0 and ch < ROOT_DIRECT:
+            return self.root[ch]
+        cdef uint32_t mask = self.nodes[node].mask
+        cdef const ChildSlot *table = &self.children[self.nodes[node].first]
+        cdef uint32_t slot = _child_hash(ch) & mask
+        while True:
+            if table[slot].ch == ch:
+                return table[slot].node
+            if table[slot].ch == EMPTY_CHAR:
+                return -1
+            slot = (slot + 1) & mask
+
+    cdef void _best_path(self, const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
+                         int32_t *next_cut, double *best, int32_t *unit_end, int32_t *run_end) noexcept nogil:
+        """next_cut[i] = end of the best token starting at i, for all i < n."""
+        cdef Py_ssize_t i, j, k, end
+        cdef int32_t node
+        cdef uint8_t c
+        cdef double score, candidate
+        cdef bint has_word
+        best[n] = 0.0
+        for i in range(n - 1, -1, -1):
+            c = _char_class(classes, text[i])
+            # end of the letter/digit run continuing through i (marks included)
+            run_end[i] = i + 1
+            if c & (CLASS_RUN | CLASS_EXTEND) and i + 1 < n:
+                k = _char_class(classes, text[i + 1])
+                if k & (CLASS_RUN | CLASS_EXTEND):
+                    run_end[i] = run_end[i + 1]
+                elif (c & CLASS_DIGIT and (text[i + 1] == 0x2E or text[i + 1] == 0xFF0E) and i + 2 < n
+                      and _char_class(classes, text[i + 2]) & CLASS_DIGIT):
+                    run_end[i] = run_end[i + 2]
+            # extent of the fallback unit starting at i, computed right to left in O(1)
+            if c & CLASS_JOINER:
+                unit_end[i] = _extend(text, n, classes, unit_end, i + 2) if i + 1 < n else i + 1
+            elif c & CLASS_EXTEND:
+                unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
+            elif c & CLASS_RUN:
+                unit_end[i] = run_end[i]
+            elif c & CLASS_SPACE:
+                unit_end[i] = unit_end[i + 1] if i + 1 < n and _char_class(classes, text[i + 1]) & CLASS_SPACE else i + 1
+            elif c & CLASS_REPEAT and i + 1 < n and text[i + 1] == text[i]:
+                unit_end[i] = unit_end[i + 1]
+            else:
+                unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
+            # lexicon words starting at i
+            score = 0.0
+            j = -1
+            has_word = False
+            node = self._child(0, text[i])
+            k = i + 1
+            while node >= 0:
+                if self.nodes[node].logp <= 0.0:
+                    candidate = self.nodes[node].logp + best[k]
+                    if not has_word or candidate >= score:
+                        score = candidate
+                        j = k
+                        has_word = True
+                if k >= n:
+                    break
+                node = self._child(node, text[k])
+                k += 1
+            if not has_word or (c & (CLASS_RUN | CLASS_SPACE | CLASS_REPEAT)):
+                candidate = self.unknown_score + best[unit_end[i]]
+                if not has_word or candidate > score or (candidate == score and unit_end[i] > j):
+                    score = candidate
+                    j = unit_end[i]
+            best[i] = score
+            next_cut[i] = <int32_t> j
+
+    def cuts(self, str text not None, const uint8_t[::1] classes not None):
+        """int32 array: the end of every token of `text`, in order."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, m = 0
+        out = np.empty(n, dtype=np.int32)
+        cdef int32_t[::1] ends = out
+        if n == 0:
+            return out
+        cdef _Work work = _scratch(n, 0)
+        cdef const void *data = PyUnicode_DATA(text)
+        cdef unsigned int kind = PyUnicode_KIND(text)
+        with nogil:
+            _load_codes(data, kind, n, work.codes)
+            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end)
+            while i < n:
+                i = work.next_cut[i]
+                ends[m] = <int32_t> i
+                m += 1
+        return out[:m]
+
+    def tokens(self, str text not None, const uint8_t[::1] classes not None):
+        """The tokens of `text` as a list of str."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, j
+        result = []
+        if n == 0:
+            return result
+        cdef _Work work = _scratch(n, 0)
+        cdef const void *data = PyUnicode_DATA(text)
+        cdef unsigned int kind = PyUnicode_KIND(text)
+        with nogil:
+            _load_codes(data, kind, n, work.codes)
+            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end)
+        while i < n:
+            j = work.next_cut[i]
+            result.append(text[i:j])
+            i = j
+        return result
+
+    def render(self, str text not None, const uint8_t[::1] classes not None, str separator not None,
+               bint at_line_start):
+        """Segment `text` and write it as UTF-8: tokens joined by `separator`,
+        whitespace tokens dropped except that every line feed is kept.  Returns
+        (bytes, at_line_start after the text) so long lines can come in pieces."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, j, k, m = 0
+        cdef bytes sep_utf8 = separator.encode("utf-8", "surrogatepass")
+        cdef const uint8_t *sep = <const uint8_t *> (<char *> sep_utf8)
+        cdef Py_ssize_t sep_n = len(sep_utf8)
+        cdef bint line_start = at_line_start
+        if n == 0:
+            return b"", line_start
+        cdef _Work work = _scratch(n, 4 * n + n * sep_n)
+        cdef uint8_t *buf = work.out
+        cdef const uint32_t *codes = work.codes
+        cdef const uint8_t *table = &classes[0]
+        cdef const void *data = PyUnicode_DATA(text)
+        cdef unsigned int kind = PyUnicode_KIND(text)
+        with nogil:
+            _load_codes(data, kind, n, work.codes)
+            self._best_path(work.codes, n, table, work.next_cut, work.best, work.unit_end, work.run_end)
+            while i < n:
+                j = work.next_cut[i]
+                if _char_class(table, codes[i]) & CLASS_SPACE:
+                    for k in range(i, j):
+                        if codes[k] == 10:
+                            buf[m] = 10
+                            m += 1
+                            line_start = True
+                else:
+                    if not line_start:
+                        memcpy(&buf[m], sep, sep_n)
+                        m += sep_n
+                    for k in range(i, j):
+                        m = _put_utf8(buf, m, codes[k])
+                    line_start = False
+                i = j
+        return PyBytes_FromStringAndSize(<char *> buf, m), line_start

@@ -1,0 +1,302 @@
+"""Lexicons: word -> count tables shared by discovery (which writes them) and the
+tokenizer (which turns them into unigram probabilities p(w) = count / total).
+
+Three text formats are read and written:
+
+``tsv`` (nlpzero's own, version 1)
+    An optional header line ``#nlpzero-lexicon 1 words=N columns=count,...``,
+    then ``word<TAB>count[<TAB>score...]`` lines.  Words may contain spaces or
+    punctuation ("New York", "C++"); they may not contain tabs or newlines.
+    When the header is present its ``words=N`` is checked, so a truncated file
+    is an error rather than a silently smaller lexicon.
+``jieba``
+    ``word freq [tag]`` separated by single spaces, as in jieba's bundled
+    ``dict.txt``; what ``jieba.set_dictionary`` and ``jieba.load_userdict`` read.
+``words``
+    One word per line; every word gets ``default_count``.
+
+``Lexicon.load`` detects the format from the first data line unless
+``format=`` is given.  Lines starting with ``#`` before the first entry are
+comments.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+from typing import Iterable, Iterator, Sequence
+
+from .errors import FormatError, InputError
+from .fileio import atomic_output, open_input
+
+FORMATS = ("tsv", "jieba", "words")
+TSV_HEADER = "#nlpzero-lexicon"
+TSV_VERSION = 1
+DEFAULT_COUNT = 1
+_HEADER_FIELD = re.compile(r"(\w+)=(\S*)")
+_MAX_LEXICON_LINE = 1 << 16
+
+
+def jieba_dictionary_path() -> str:
+    """The path of jieba's bundled dictionary (349k words)."""
+    try:
+        import jieba
+    except ImportError:  # pragma: no cover - jieba is a dependency
+        raise InputError("jieba is not installed; give a dictionary file instead") from None
+    return os.path.join(os.path.dirname(jieba.__file__), "dict.txt")
+
+
+class Lexicon:
+    """A mutable word -> count table with optional per-word score columns.
+
+    >>> lex = Lexicon({"中国": 10, "人": 5})
+    >>> lex["中国"], lex.total, round(lex.logprob("人"), 3)
+    (10, 15, -1.099)
+    """
+
+    def __init__(self, counts: dict[str, int] | Iterable[tuple[str, int]] | None = None,
+                 columns: Sequence[str] = (), scores: dict[str, tuple] | None = None):
+        self._counts: dict[str, int] = {}
+        self.total = 0
+        self.columns = tuple(columns)      # names of the extra score columns
+        self.scores: dict[str, tuple] = dict(scores or {})
+        items = counts.items() if isinstance(counts, dict) else (counts or ())
+        for word, count in items:
+            self.add(word, count)
+
+    # ---------------------------------------------------------------- mapping
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def __contains__(self, word) -> bool:
+        return word in self._counts
+
+    def __getitem__(self, word: str) -> int:
+        return self._counts[word]
+
+    def get(self, word: str, default: int = 0) -> int:
+        return self._counts.get(word, default)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._counts)
+
+    def items(self):
+        return self._counts.items()
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Lexicon) and self._counts == other._counts
+
+    def __repr__(self) -> str:
+        return f"<Lexicon {len(self)} words, total {self.total}>"
+
+    def logprob(self, word: str) -> float:
+        """ln p(word) = ln count - ln total; -inf for a word not in the lexicon."""
+        count = self._counts.get(word, 0)
+        return math.log(count) - math.log(self.total) if count > 0 else -math.inf
+
+    def top(self, k: int | None = None) -> list[tuple[str, int]]:
+        """The k most frequent (word, count) pairs; ties in code-point order."""
+        ranked = sorted(self._counts.items(), key=lambda wc: (-wc[1], wc[0]))
+        return ranked if k is None else ranked[:k]
+
+    # ---------------------------------------------------------------- editing
+    def add(self, word: str, count: int = DEFAULT_COUNT) -> None:
+        """Set `word`'s count (adding the word if new)."""
+        if not isinstance(word, str) or not word:
+            raise ValueError("a lexicon word must be a non-empty string")
+        if "\t" in word or "\n" in word or "\r" in word:
+            raise ValueError(f"a lexicon word cannot contain tabs or line breaks: {word!r}")
+        count = int(count)
+        if count < 0:
+            raise ValueError(f"negative count for {word!r}")
+        self.total += count - self._counts.get(word, 0)
+        self._counts[word] = count
+
+    def remove(self, word: str) -> int:
+        """Delete `word`; returns its count (KeyError if absent)."""
+        count = self._counts.pop(word)
+        self.scores.pop(word, None)
+        self.total -= count
+        return count
+
+    def merge(self, other: "Lexicon") -> "Lexicon":
+        """Add `other`'s counts into this lexicon (in place); returns self."""
+        for word, count in other.items():
+            self.add(word, self._counts.get(word, 0) + count)
+        return self
+
+    def segment(self, text: str, exclude: str | None = None) -> list[str]:
+        """Max-probability segmentation of a short string with this lexicon (plain
+        Python, O(len²)); characters in no word count once each.  `exclude` is a
+        word treated as absent.  For whole texts use :class:`nlpzero.Tokenizer`."""
+        n = len(text)
+        unknown = -math.log(max(self.total, 1))
+        log_total = math.log(max(self.total, 1))
+        best = [0.0] * (n + 1)
+        nxt = [n] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            best[i], nxt[i] = unknown + best[i + 1], i + 1
+            for j in range(i + 1, n + 1):
+                word = text[i:j]
+                count = self._counts.get(word, 0)
+                if count > 0 and word != exclude:
+                    score = math.log(count) - log_total + best[j]
+                    if score >= best[i]:
+                        best[i], nxt[i] = score, j
+        parts, i = [], 0
+        while i < n:
+            parts.append(text[i:nxt[i]])
+            i = nxt[i]
+        return parts
+
+    def suggest(self, segment: str | Sequence[str], tune: bool = True) -> int:
+        """jieba's ``suggest_freq``: the count that makes `segment` come out whole
+        (a string) or split as given (a sequence of parts); applied if `tune`."""
+        total = max(self.total, 1)
+        if isinstance(segment, str):
+            word = segment
+            p = 1.0
+            for part in self.segment(word, exclude=word):
+                p *= self._counts.get(part, 1) / total
+            count = max(int(p * total) + 1, self._counts.get(word, 1))
+        else:
+            word = "".join(segment)
+            p = 1.0
+            for part in segment:
+                p *= self._counts.get(part, 1) / total
+            count = min(int(p * total), self._counts.get(word, 0))
+        if tune:
+            if count > 0:
+                self.add(word, count)
+            elif word in self:
+                self.remove(word)
+        return count
+
+    # ---------------------------------------------------------------- files
+    @classmethod
+    def load(cls, path: str, format: str | None = None, default_count: int = DEFAULT_COUNT) -> "Lexicon":
+        """Read a lexicon file (format detected unless given); errors name the file and line."""
+        if format is not None and format not in FORMATS:
+            raise ValueError(f"unknown lexicon format {format!r} (expected one of {', '.join(FORMATS)})")
+        name = "<stdin>" if path == "-" else path
+        with open_input(path) as stream:
+            data = stream.read()
+        if b"\x00" in data[:1 << 16]:
+            raise FormatError(f"{name}: not a lexicon (binary data)")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = data[:exc.start].count(b"\n") + 1
+            raise FormatError(f"{name}:{line}: not UTF-8 text (truncated or binary?)") from None
+        return cls._parse(text.splitlines(), name, format, default_count)
+
+    @classmethod
+    def _parse(cls, lines: list[str], name: str, format: str | None, default_count: int) -> "Lexicon":
+        header: dict[str, str] = {}
+        start = 0
+        while start < len(lines) and (not lines[start].strip() or lines[start].startswith("#")):
+            if lines[start].startswith(TSV_HEADER):
+                header = dict(_HEADER_FIELD.findall(lines[start]))
+                version = lines[start][len(TSV_HEADER):].split()[:1]
+                if version != [str(TSV_VERSION)]:
+                    raise FormatError(f"{name}:{start + 1}: lexicon format version {version} not supported "
+                                      f"(this nlpzero reads version {TSV_VERSION})")
+                format = format or "tsv"
+            start += 1
+        if format is None:
+            format = _detect(lines[start] if start < len(lines) else "")
+        columns = header.get("columns", "count").split(",")[1:]
+        lexicon = cls(columns=columns)
+        for number in range(start, len(lines)):
+            line = lines[number]
+            if not line.strip():
+                continue
+            where = f"{name}:{number + 1}"
+            if len(line) > _MAX_LEXICON_LINE:
+                raise FormatError(f"{where}: line too long for a lexicon entry")
+            try:
+                word, count, scores = _parse_line(line, format, default_count)
+                lexicon.add(word, lexicon.get(word) + count)
+            except ValueError as exc:
+                raise FormatError(f"{where}: {exc}") from None
+            if scores:
+                lexicon.scores[word] = scores
+        if "words" in header and header["words"].isdigit() and int(header["words"]) != len(lexicon):
+            raise FormatError(f"{name}: truncated lexicon: header says {header['words']} words, "
+                              f"found {len(lexicon)}")
+        return lexicon
+
+    def save(self, path: str, format: str = "tsv", sort: bool = True) -> None:
+        """Write atomically in `format` (tsv, jieba or words), most frequent first."""
+        if format not in FORMATS:
+            raise ValueError(f"unknown lexicon format {format!r} (expected one of {', '.join(FORMATS)})")
+        with atomic_output(path, "w", encoding="utf-8") as out:
+            self.write(out, format, sort=sort)
+
+    def write(self, out, format: str = "tsv", sort: bool = True, limit: int | None = None) -> None:
+        entries = self.top(limit) if sort else list(self._counts.items())[:limit]
+        if format == "tsv":
+            out.write(f"{TSV_HEADER} {TSV_VERSION} words={len(entries)} "
+                      f"columns={','.join(('count',) + self.columns)}\n")
+            for word, count in entries:
+                scores = self.scores.get(word)
+                extra = "".join(f"\t{_format_score(s)}" for s in scores) if scores else ""
+                out.write(f"{word}\t{count}{extra}\n")
+        elif format == "jieba":
+            for word, count in entries:
+                if any(ch.isspace() for ch in word):
+                    continue  # jieba's format cannot hold a word with spaces
+                out.write(f"{word} {count}\n")
+        else:
+            for word, _ in entries:
+                out.write(word + "\n")
+
+
+def _format_score(value) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def _detect(line: str) -> str:
+    if "\t" in line:
+        return "tsv"
+    fields = line.split(" ")
+    if 2 <= len(fields) <= 3 and fields[1].isdigit():
+        return "jieba"
+    return "words"
+
+
+def _parse_line(line: str, format: str, default_count: int) -> tuple[str, int, tuple]:
+    line = line.rstrip("\r")
+    if format == "tsv":
+        fields = line.split("\t")
+        if len(fields) < 2:
+            raise ValueError("expected word<TAB>count")
+        scores = tuple(_parse_score(f) for f in fields[2:])
+        return fields[0], _parse_count(fields[1]), scores
+    if format == "jieba":
+        fields = line.strip().split(" ")
+        if len(fields) < 2 or not fields[0]:
+            raise ValueError("expected 'word freq [tag]'")
+        return fields[0], _parse_count(fields[1]), ()
+    word = line.strip()
+    if "\t" in word:
+        raise ValueError("tab in a plain word list")
+    return word, default_count, ()
+
+
+def _parse_count(text: str) -> int:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"count is not a number: {text[:40]!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"count must be a non-negative number: {text[:40]!r}")
+    return int(value)
+
+
+def _parse_score(text: str):
+    try:
+        return float(text)
+    except ValueError:
+        return text

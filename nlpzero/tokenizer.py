@@ -1,0 +1,305 @@
+"""The unigram (maximum-probability) tokenizer.
+
+``Tokenizer(lexicon)`` compiles a :class:`~nlpzero.lexicon.Lexicon` and splits
+text along the path that maximises the sum of ln p(word) over the word DAG --
+jieba's ``cut(..., HMM=False)`` criterion, computed by the compiled kernel in
+``nlpzero/_ext/unigram.pyx``.  Tokenization is lossless: the tokens always join
+back to the input.
+
+Text that no lexicon word covers is grouped by character class:
+
+* a run of letters and digits (any alphabetic script, half- or full-width,
+  with a decimal point between digits: "iPhone12", "3.14", "１９９８") is one
+  token unless the lexicon has a better path through it;
+* a run of whitespace is one token; a run of one repeated punctuation mark or
+  symbol ("——", "……", "！！") is one token; other marks are tokens of their own;
+* any other character (an ideograph, kana, an emoji) is a token by itself;
+* combining marks, variation selectors and zero-width-joiner sequences stay
+  attached to the character before them.
+
+Model files (``Tokenizer.save``) are self-contained and versioned:
+
+    magic ``NLPZTOK\\0`` | uint32 version | uint32 header length | JSON header
+    | int64 offsets[words + 1] | int64 counts[words] | uint32 code points[chars]
+    | uint32 CRC-32 of everything before it
+
+all little-endian, arrays 8-byte aligned.  No pickle: loading a model someone
+sent you cannot run code.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import struct
+import unicodedata
+import zlib
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from ._ext import unigram as _kernel
+from .errors import FormatError, InputError
+from .fileio import atomic_output, open_input
+from .lexicon import Lexicon
+
+MODEL_MAGIC = b"NLPZTOK\0"
+MODEL_VERSION = 1
+_TABLE_SIZE = 0x20000
+
+CLASS_RUN, CLASS_DIGIT, CLASS_EXTEND, CLASS_SPACE, CLASS_REPEAT, CLASS_JOINER = 1, 2, 4, 8, 16, 32
+# ideographs, kana, bopomofo, Yi and CJK symbols: tokens of one character each
+_IDEOGRAPHIC_RANGES = ((0x2E80, 0xA4CF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
+_class_table: np.ndarray | None = None
+
+
+def character_classes() -> np.ndarray:
+    """The uint8 class table for code points below U+20000 (see module docstring)."""
+    global _class_table
+    if _class_table is None:
+        table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+        for cp in range(_TABLE_SIZE):
+            ch = chr(cp)
+            cat = unicodedata.category(ch)
+            if ch.isspace():
+                table[cp] = CLASS_SPACE
+            elif cat[0] == "M" or cat == "Sk" and 0x1F3FB <= cp <= 0x1F3FF or 0xFE00 <= cp <= 0xFE0F:
+                table[cp] = CLASS_EXTEND
+            elif cp == 0x200D:
+                table[cp] = CLASS_EXTEND | CLASS_JOINER
+            elif cat == "Nd":
+                table[cp] = CLASS_RUN | CLASS_DIGIT
+            elif cat[0] == "L" and not any(lo <= cp <= hi for lo, hi in _IDEOGRAPHIC_RANGES):
+                table[cp] = CLASS_RUN
+            elif cat[0] in "PS":
+                table[cp] = CLASS_REPEAT
+        _class_table = table
+    return _class_table
+
+
+def _code_points(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+class Tokenizer:
+    """Maximum-probability segmentation with a compiled lexicon.
+
+    >>> tok = Tokenizer(Lexicon({"中国": 10, "人民": 8, "中": 2, "国人": 1}))
+    >>> tok.tokenize("中国人民iPhone12！！")
+    ['中国', '人民', 'iPhone12', '！！']
+    """
+
+    def __init__(self, lexicon: Lexicon | dict):
+        if isinstance(lexicon, dict):
+            lexicon = Lexicon(lexicon)
+        words = [w for w, c in lexicon.items() if c > 0]
+        counts = np.fromiter((lexicon[w] for w in words), dtype=np.int64, count=len(words))
+        offsets = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum([len(w) for w in words], out=offsets[1:])
+        self._init(_code_points("".join(words)), offsets, counts)
+        self._lexicon = lexicon
+
+    def _init(self, chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> None:
+        self._arrays = (chars, offsets, counts)
+        self._compiled = _kernel.CompiledLexicon(chars, offsets, counts)
+        self._classes = character_classes()
+        self._lexicon = None
+
+    @classmethod
+    def _from_arrays(cls, chars, offsets, counts) -> "Tokenizer":
+        self = cls.__new__(cls)
+        self._init(np.ascontiguousarray(chars, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64),
+                   np.ascontiguousarray(counts, dtype=np.int64))
+        return self
+
+    def __reduce__(self):  # for multiprocessing; model *files* never use pickle
+        return (Tokenizer._from_arrays, self._arrays)
+
+    @property
+    def lexicon(self) -> Lexicon:
+        """The lexicon this tokenizer was compiled from (a copy when loaded from a model)."""
+        if self._lexicon is None:
+            chars, offsets, counts = self._arrays
+            text = chars.tobytes().decode("utf-32-le", "surrogatepass")
+            lexicon = Lexicon()
+            bounds = offsets.tolist()
+            for i, count in enumerate(counts.tolist()):
+                lexicon.add(text[bounds[i]:bounds[i + 1]], count)
+            self._lexicon = lexicon
+        return self._lexicon
+
+    def __len__(self) -> int:
+        return self._compiled.n_words
+
+    def __repr__(self) -> str:
+        return f"<Tokenizer {len(self)} words>"
+
+    # ------------------------------------------------------------- segmenting
+    def tokenize(self, text: str) -> list[str]:
+        """The tokens of `text`; ``''.join(tokens) == text``."""
+        if not isinstance(text, str):
+            raise TypeError(f"tokenize() takes a str, not {type(text).__name__}")
+        return self._compiled.tokens(text, self._classes)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) character offsets of the tokens."""
+        ends = self._compiled.cuts(text, self._classes).tolist()
+        return list(zip([0] + ends[:-1], ends))
+
+    def cut(self, text: str) -> Iterator[str]:
+        """jieba-style generator of tokens."""
+        return iter(self.tokenize(text))
+
+    def lcut(self, text: str) -> list[str]:
+        """jieba-style list of tokens."""
+        return self.tokenize(text)
+
+    def tokenize_many(self, texts: Iterable[str], jobs: int = 1, batch: int = 256) -> Iterator[list[str]]:
+        """Token lists for many texts, in order, streamed; `jobs` threads segment
+        in parallel (the kernel runs without the GIL)."""
+        if jobs <= 1:
+            for text in texts:
+                yield self.tokenize(text)
+            return
+        for tokens in _parallel_map(lambda group: [self.tokenize(t) for t in group], _batches(texts, batch), jobs):
+            yield from tokens
+
+    def render(self, text: str, separator: str = " ", at_line_start: bool = True) -> tuple[bytes, bool]:
+        """`text` segmented and written as UTF-8 with tokens joined by `separator`,
+        whitespace dropped and line feeds kept (the CLI's output)."""
+        return self._compiled.render(text, self._classes, separator, at_line_start)
+
+    def write_stream(self, pieces: Iterable[str], out, separator: str = " ", jobs: int = 1) -> None:
+        """Segment a stream of text pieces (lines may be split across pieces)
+        and write the rendered bytes to the binary stream `out`."""
+        def render(text):
+            return self._compiled.render(text, self._classes, separator, False)
+
+        # Each block is rendered as if mid-line; the separator that a block's
+        # first token got is dropped here when the previous block ended a line.
+        at_line_start = True
+        sep_bytes = separator.encode("utf-8")
+        for data, ends_at_line_start in _parallel_map(render, pieces, jobs):
+            if at_line_start and sep_bytes and data.startswith(sep_bytes):
+                data = data[len(sep_bytes):]
+            out.write(data)
+            if data:
+                at_line_start = ends_at_line_start
+        out.flush()
+
+    # ------------------------------------------------------------- files
+    def save(self, path: str) -> None:
+        """Write a self-contained model file (atomically)."""
+        chars, offsets, counts = self._arrays
+        header = json.dumps({"format": "nlpzero-tokenizer", "words": int(counts.shape[0]),
+                             "chars": int(chars.shape[0]), "total": int(counts.sum())}).encode()
+        header += b" " * (-(len(MODEL_MAGIC) + 8 + len(header)) % 8)
+        body = b"".join([MODEL_MAGIC, struct.pack("<II", MODEL_VERSION, len(header)), header,
+                         offsets.astype("<i8").tobytes(), counts.astype("<i8").tobytes(),
+                         chars.astype("<u4").tobytes()])
+        with atomic_output(path, "wb") as out:
+            out.write(body)
+            out.write(struct.pack("<I", zlib.crc32(body)))
+
+    @classmethod
+    def load(cls, path: str) -> "Tokenizer":
+        """Load a model file written by :meth:`save`, or compile a lexicon file
+        (nlpzero TSV, jieba dictionary or word list) on the fly."""
+        if not is_model_file(path):
+            return cls(Lexicon.load(path))
+        name = path
+        with open_input(path) as stream:
+            data = stream.read()
+        if len(data) < len(MODEL_MAGIC) + 12:
+            raise FormatError(f"{name}: truncated tokenizer model")
+        version, header_len = struct.unpack_from("<II", data, len(MODEL_MAGIC))
+        if version != MODEL_VERSION:
+            raise FormatError(f"{name}: tokenizer model version {version} not supported "
+                              f"(this nlpzero reads version {MODEL_VERSION})")
+        (crc,) = struct.unpack_from("<I", data, len(data) - 4)
+        if zlib.crc32(memoryview(data)[:-4]) != crc:
+            raise FormatError(f"{name}: corrupted or truncated tokenizer model (checksum mismatch)")
+        start = len(MODEL_MAGIC) + 8
+        try:
+            header = json.loads(data[start:start + header_len])
+            n_words, n_chars = int(header["words"]), int(header["chars"])
+        except (ValueError, KeyError, TypeError):
+            raise FormatError(f"{name}: corrupted tokenizer model header") from None
+        position = start + header_len
+        if position + 8 * (2 * n_words + 1) + 4 * n_chars + 4 != len(data):
+            raise FormatError(f"{name}: tokenizer model size does not match its header")
+        offsets = np.frombuffer(data, "<i8", n_words + 1, position)
+        counts = np.frombuffer(data, "<i8", n_words, position + 8 * (n_words + 1))
+        chars = np.frombuffer(data, "<u4", n_chars, position + 8 * (2 * n_words + 1))
+        if offsets[0] != 0 or offsets[-1] != n_chars or np.any(np.diff(offsets) < 0) or np.any(counts < 0):
+            raise FormatError(f"{name}: corrupted tokenizer model (inconsistent arrays)")
+        return cls._from_arrays(chars, offsets, counts)
+
+
+def is_model_file(path: str) -> bool:
+    if path == "-":
+        return False
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(MODEL_MAGIC)) == MODEL_MAGIC
+    except OSError as exc:
+        raise InputError(f"{path}: {exc.strerror}") from None
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    group = []
+    for item in items:
+        group.append(item)
+        if len(group) == size:
+            yield group
+            group = []
+    if group:
+        yield group
+
+
+def _parallel_map(fn, items: Iterable, jobs: int) -> Iterator:
+    """map(fn, items) in order with `jobs` threads and a bounded queue."""
+    if jobs <= 1:
+        yield from map(fn, items)
+        return
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        pending = []
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= 2 * jobs:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def line_blocks(chunks: Iterable[tuple[str, bool]], max_chars: int = 1 << 20) -> Iterator[str]:
+    """Regroup (text, ends_file) chunks into blocks that end at a line feed (or
+    at whitespace/punctuation inside an overlong line), so no token is cut."""
+    classes = character_classes()
+    rest = ""
+    for text, ends_file in chunks:
+        text = rest + text
+        if ends_file:
+            rest = ""
+            if text and not text.endswith("\n"):
+                text += "\n"    # a file's last line ends like the others
+            if text:
+                yield text
+            continue
+        cut = text.rfind("\n") + 1
+        if cut == 0 and len(text) > max_chars:
+            cut = _soft_cut(text, classes)
+        rest = text[cut:]
+        if cut:
+            yield text[:cut]
+
+
+def _soft_cut(text: str, classes: np.ndarray) -> int:
+    """Cut an overlong line after whitespace or punctuation near its end."""
+    for i in range(len(text) - 1, max(0, len(text) - 4096), -1):
+        cp = ord(text[i])
+        if cp < _TABLE_SIZE and classes[cp] & (CLASS_SPACE | CLASS_REPEAT) and text[i + 1:i + 2] != text[i]:
+            return i + 1
+    return len(text)
+
+
