@@ -12,9 +12,10 @@ import click
 from . import __version__
 from .corpus import Corpus
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
-from .errors import NlpzeroError
+from .errors import InputError, NlpzeroError
 from .fileio import atomic_output, parse_size
-from .lexicon import FORMATS, Lexicon
+from .discover import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, discover
+from .lexicon import FORMATS, NUMBER, NUMBER_TEXT, Lexicon, jieba_dictionary_path
 from .tokenizer import Tokenizer, line_blocks
 
 log = logging.getLogger("nlpzero")
@@ -69,9 +70,11 @@ def corpus_options(fn):
 
 
 @contextlib.contextmanager
-def progress_bar(corpus: Corpus, label: str, quiet: bool):
-    """A bytes-read progress bar on stderr, shown only on a terminal."""
+def progress_bar(corpus: Corpus, label: str, quiet: bool, passes: int = 1):
+    """A bytes-read progress bar on stderr (over `passes` readings of the corpus),
+    shown only on a terminal."""
     total = corpus.total_bytes
+    total = total * passes if total else total
     if quiet or not sys.stderr.isatty():
         yield None
         return
@@ -151,6 +154,77 @@ def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
     else:
         with atomic_output(output, "w", encoding="utf-8") as out:
             counts.write_tsv(out)
+
+
+# ---------------------------------------------------------------- discover
+
+@main.command("discover")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", metavar="LEXICON",
+              help="Write the lexicon here (all words, single characters included, most frequent first). "
+                   "Without it, the top words are printed.")
+@click.option("--method", type=click.Choice(METHODS), default="pairs", show_default=True,
+              help="pairs: cut weak adjacent pairs (nlp-zero); ngram: keep solid n-grams (word-discovery).")
+@click.option("--order", type=click.IntRange(2, MAX_ORDER), default=DISCOVER_ORDER, show_default=True,
+              help="Longest n-gram whose cohesion the ngram method checks.")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="Rarest word kept  [default: grows with the corpus, max(2, sqrt(characters)/500)].")
+@click.option("--no-refine", is_flag=True, help="Skip the minimum-entropy refinement (faster, worse).")
+@click.option("--top", type=click.IntRange(1), default=None,
+              help="Keep only the K most frequent words  [default: all with -o, 50 printed].")
+@click.option("--format", "fmt", type=click.Choice(["tsv", "jieba", "json"]), default="tsv", show_default=True,
+              help="tsv: word, count, gain (nats saved per occurrence); jieba: 'word freq' for "
+                   "jieba.set_dictionary / load_userdict; json.")
+@click.option("--exclude-known", is_flag=False, flag_value="jieba", default=None, metavar="[DICT]",
+              help="List only new words: words of two or more characters absent from DICT "
+                   "(a dictionary or word list; jieba's bundled dictionary when no DICT is given).")
+@click.option("--counts", "counts_files", multiple=True, metavar="FILE",
+              help="Use counts saved by `nlpzero count` (repeatable; they are merged) instead of counting; "
+                   "the corpus is still read for the fragment passes.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
+@corpus_options
+def discover_command(corpus, output, method, order, min_count, no_refine, top, fmt, exclude_known, counts_files,
+                     jobs, encoding, quiet):
+    """Discover the words of CORPUS from raw text alone (minimum entropy).
+
+    CORPUS is files, directories, globs or '-'.  Defaults scale with the
+    corpus, so no flag needs tuning.  Numbers are one class: a word written
+    <NUM>年 matches any number followed by 年.
+
+    \b
+    Examples:
+      nlpzero discover corpora/hongloumeng.txt
+      nlpzero discover news/ -o news.tsv
+      nlpzero discover news/ --exclude-known --top 200
+      nlpzero discover news/ --format jieba -o userdict.txt   # jieba.load_userdict('userdict.txt')
+    """
+    if "-" in corpus:
+        raise InputError("discover reads its corpus several times: give files, not - (stdin)")
+    counts = merge([NgramCounts.load(path) for path in counts_files]) if counts_files else None
+    known = None
+    if exclude_known is not None:
+        known = Lexicon.load(jieba_dictionary_path() if exclude_known == "jieba" else exclude_known)
+    source = Corpus(list(corpus), encoding=encoding)
+    passes = 4 if counts is None else 3
+    with progress_bar(source, "discovering", quiet, passes) as progress:
+        lexicon = discover(source, method=method, order=order, min_count=min_count, refine=not no_refine,
+                           jobs=jobs, counts=counts, progress=progress)
+    if known is not None:
+        new = Lexicon(columns=lexicon.columns)
+        for word, c in lexicon.items():
+            if len(word) > 1 and word not in known:
+                new.add(word, c)
+                if word in lexicon.scores:
+                    new.scores[word] = lexicon.scores[word]
+        lexicon = new
+    if output is None:
+        shown = [(w, c) for w, c in lexicon.top() if len(w) > 1][:top or 50]
+        out = click.get_text_stream("stdout")
+        for word, c in shown:
+            out.write(f"{word.replace(NUMBER, NUMBER_TEXT)}\t{c}\n")
+        return
+    lexicon.save(output, format=fmt, limit=top)
+    log.info("wrote %s (%d words)", output, len(lexicon) if top is None else min(top, len(lexicon)))
 
 
 # ---------------------------------------------------------------- tokenize

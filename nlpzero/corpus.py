@@ -196,6 +196,7 @@ class Corpus:
     word_chars: object = None
     progress: Callable[[int], None] | None = None   # called with bytes read since the last call
     skip_binary_in_directories: bool = True
+    transform: Callable[[str], str] | None = None   # applied to each decoded block (must not add line feeds)
     _paths: list[str] = field(init=False, repr=False)
 
     def __post_init__(self):
@@ -254,6 +255,8 @@ class Corpus:
                     text = decoder.decode(block, final=not block)
                 finally:
                     _active.pop()
+                if text and self.transform is not None:
+                    text = self.transform(text)
                 if text:
                     yield text
                 if not block:

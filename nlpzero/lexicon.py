@@ -14,6 +14,15 @@ Three text formats are read and written:
     ``dict.txt``; what ``jieba.set_dictionary`` and ``jieba.load_userdict`` read.
 ``words``
     One word per line; every word gets ``default_count``.
+``json``
+    ``{"format": "nlpzero-lexicon", "version": 1, "columns": ["count", ...],
+    "words": [[word, count, score...], ...]}``.
+
+In the tsv and words formats ``<NUM>`` stands for any number (a run of
+digits, half- or full-width, with decimal points): the word ``<NUM>年``
+matches "2001年", "１９９８年" and "3.5年".  In memory it is the private-use
+character :data:`NUMBER`.  jieba's format cannot express it; such words are
+left out when writing it.
 
 ``Lexicon.load`` detects the format from the first data line unless
 ``format=`` is given.  Lines starting with ``#`` before the first entry are
@@ -22,6 +31,7 @@ comments.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
@@ -30,10 +40,12 @@ from typing import Iterable, Iterator, Sequence
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input
 
-FORMATS = ("tsv", "jieba", "words")
+FORMATS = ("tsv", "jieba", "words", "json")
 TSV_HEADER = "#nlpzero-lexicon"
 TSV_VERSION = 1
 DEFAULT_COUNT = 1
+NUMBER = "\ue000"          # a lexicon word's placeholder for any number
+NUMBER_TEXT = "<NUM>"       # ... as written in files
 _HEADER_FIELD = re.compile(r"(\w+)=(\S*)")
 _MAX_LEXICON_LINE = 1 << 16
 
@@ -189,7 +201,29 @@ class Lexicon:
         except UnicodeDecodeError as exc:
             line = data[:exc.start].count(b"\n") + 1
             raise FormatError(f"{name}:{line}: not UTF-8 text (truncated or binary?)") from None
+        if format == "json" or (format is None and text.lstrip().startswith("{")):
+            return cls._parse_json(text, name)
         return cls._parse(text.splitlines(), name, format, default_count)
+
+    @classmethod
+    def _parse_json(cls, text: str, name: str) -> "Lexicon":
+        try:
+            data = json.loads(text)
+            if data.get("format") != "nlpzero-lexicon":
+                raise ValueError("not an nlpzero lexicon")
+            if data.get("version") != TSV_VERSION:
+                raise ValueError(f"version {data.get('version')} not supported")
+            lexicon = cls(columns=data.get("columns", ["count"])[1:])
+            for entry in data["words"]:
+                word, count = entry[0], entry[1]
+                if not isinstance(word, str) or isinstance(count, bool) or not isinstance(count, int):
+                    raise ValueError(f"bad entry {entry!r:.60}")
+                lexicon.add(word.replace(NUMBER_TEXT, NUMBER), count)
+                if len(entry) > 2:
+                    lexicon.scores[word.replace(NUMBER_TEXT, NUMBER)] = tuple(entry[2:])
+        except (ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+            raise FormatError(f"{name}: not a valid JSON lexicon ({exc})") from None
+        return lexicon
 
     @classmethod
     def _parse(cls, lines: list[str], name: str, format: str | None, default_count: int) -> "Lexicon":
@@ -227,30 +261,39 @@ class Lexicon:
                               f"found {len(lexicon)}")
         return lexicon
 
-    def save(self, path: str, format: str = "tsv", sort: bool = True) -> None:
-        """Write atomically in `format` (tsv, jieba or words), most frequent first."""
+    def save(self, path: str, format: str = "tsv", sort: bool = True, limit: int | None = None) -> None:
+        """Write atomically in `format` (tsv, jieba, words or json), most frequent
+        first; `limit` keeps only the first entries."""
         if format not in FORMATS:
             raise ValueError(f"unknown lexicon format {format!r} (expected one of {', '.join(FORMATS)})")
         with atomic_output(path, "w", encoding="utf-8") as out:
-            self.write(out, format, sort=sort)
+            self.write(out, format, sort=sort, limit=limit)
 
     def write(self, out, format: str = "tsv", sort: bool = True, limit: int | None = None) -> None:
         entries = self.top(limit) if sort else list(self._counts.items())[:limit]
-        if format == "tsv":
+        if format == "json":
+            head = json.dumps({"format": "nlpzero-lexicon", "version": TSV_VERSION,
+                               "columns": ["count", *self.columns]}, ensure_ascii=False)
+            out.write(head[:-1] + ', "words": [')     # one entry per line
+            for i, (word, count) in enumerate(entries):
+                entry = [word.replace(NUMBER, NUMBER_TEXT), count, *self.scores.get(word, ())]
+                out.write(("\n" if i == 0 else ",\n") + json.dumps(entry, ensure_ascii=False))
+            out.write("\n]}\n")
+        elif format == "tsv":
             out.write(f"{TSV_HEADER} {TSV_VERSION} words={len(entries)} "
                       f"columns={','.join(('count',) + self.columns)}\n")
             for word, count in entries:
                 scores = self.scores.get(word)
                 extra = "".join(f"\t{_format_score(s)}" for s in scores) if scores else ""
-                out.write(f"{word}\t{count}{extra}\n")
+                out.write(f"{word.replace(NUMBER, NUMBER_TEXT)}\t{count}{extra}\n")
         elif format == "jieba":
             for word, count in entries:
-                if any(ch.isspace() for ch in word):
-                    continue  # jieba's format cannot hold a word with spaces
+                if NUMBER in word or any(ch.isspace() for ch in word):
+                    continue  # jieba's format cannot hold these
                 out.write(f"{word} {count}\n")
         else:
             for word, _ in entries:
-                out.write(word + "\n")
+                out.write(word.replace(NUMBER, NUMBER_TEXT) + "\n")
 
 
 def _format_score(value) -> str:
@@ -273,7 +316,7 @@ def _parse_line(line: str, format: str, default_count: int) -> tuple[str, int, t
         if len(fields) < 2:
             raise ValueError("expected word<TAB>count")
         scores = tuple(_parse_score(f) for f in fields[2:])
-        return fields[0], _parse_count(fields[1]), scores
+        return fields[0].replace(NUMBER_TEXT, NUMBER), _parse_count(fields[1]), scores
     if format == "jieba":
         fields = line.strip().split(" ")
         if len(fields) < 2 or not fields[0]:
@@ -282,7 +325,7 @@ def _parse_line(line: str, format: str, default_count: int) -> tuple[str, int, t
     word = line.strip()
     if "\t" in word:
         raise ValueError("tab in a plain word list")
-    return word, default_count, ()
+    return word.replace(NUMBER_TEXT, NUMBER), default_count, ()
 
 
 def _parse_count(text: str) -> int:

@@ -103,23 +103,55 @@ def fallback_end(text: str, i: int) -> int:
     return _attached(text, j)
 
 
+NUMBER = "\ue000"
+
+
+def number_end(text: str, k: int):
+    """End of the number starting at k, or None when no number starts there."""
+    def digit(p):
+        return 0 <= p < len(text) and unicodedata.category(text[p]) == "Nd" and ord(text[p]) < 0x20000
+    if not digit(k) or digit(k - 1) or (k >= 2 and text[k - 1] in ".．" and digit(k - 2)):
+        return None
+    while True:
+        if digit(k + 1):
+            k += 1
+        elif k + 2 < len(text) and text[k + 1] in ".．" and digit(k + 2):
+            k += 2
+        else:
+            return k + 1
+
+
+def match_ends(word: str, text: str, i: int) -> set:
+    """Where `word` can end when matched at i (NUMBER matches a whole number)."""
+    ends = {i}
+    for ch in word:
+        nxt = set()
+        for p in ends:
+            if p < len(text) and text[p] == ch:
+                nxt.add(p + 1)
+            if ch == NUMBER and number_end(text, p) is not None:
+                nxt.add(number_end(text, p))
+        ends = nxt
+    return ends
+
+
 def unigram_tokenize(text: str, counts: dict) -> list:
     """jieba's backward max-probability DP with the documented fallback units."""
     import math
     total = sum(c for c in counts.values() if c > 0)
     log_total = math.log(total) if total > 0 else 0.0
     unknown = 0.0 - log_total
-    max_len = max((len(w) for w in counts), default=0)
     n = len(text)
     best = [0.0] * (n + 1)
     cut = [0] * (n + 1)
     for i in range(n - 1, -1, -1):
         score, j, has_word = 0.0, -1, False
-        for k in range(i + 1, min(n, i + max_len) + 1):
-            count = counts.get(text[i:k], 0)
-            if count > 0:
+        for word, count in counts.items():
+            if count <= 0:
+                continue
+            for k in match_ends(word, text, i):
                 candidate = (math.log(count) - log_total) + best[k]
-                if not has_word or candidate >= score:
+                if not has_word or candidate > score or (candidate == score and k > j):
                     score, j, has_word = candidate, k, True
         if not has_word or char_class(text[i]) & (RUN | SPACE | REPEAT):
             end = fallback_end(text, i)
@@ -132,3 +164,72 @@ def unigram_tokenize(text: str, counts: dict) -> list:
         tokens.append(text[i:cut[i]])
         i = cut[i]
     return tokens
+
+
+# ---------------------------------------------------------------- discovery
+
+def fold_numbers(text: str) -> str:
+    out, i, n = [], 0, len(text)
+
+    def digit(p):
+        return 0 <= p < n and unicodedata.category(text[p]) == "Nd"
+    while i < n:
+        if digit(i):
+            i += 1
+            while i < n:
+                if digit(i):
+                    i += 1
+                elif text[i] in ".．" and digit(i + 1):
+                    i += 2
+                else:
+                    break
+            out.append(NUMBER)
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def fragments(texts, joined, is_word=None) -> collections.Counter:
+    """Cut each segment (numbers folded) at gaps no string of `joined` covers,
+    never between two letters/digits of a run; count the pieces."""
+    is_word = is_word or (lambda ch: is_word_char(ch) or ch == NUMBER)
+    longest = max((len(w) for w in joined), default=1)
+    out = collections.Counter()
+    for text in texts:
+        text = fold_numbers(text)
+        segs, cur = [], ""
+        for ch in text:
+            if is_word(ch):
+                cur += ch
+            elif cur:
+                segs.append(cur)
+                cur = ""
+        if cur:
+            segs.append(cur)
+        for seg in segs:
+            covered = [False] * (len(seg) - 1)
+            for i in range(len(seg)):
+                for n in range(2, longest + 1):
+                    if seg[i:i + n] in joined and i + n <= len(seg):
+                        for g in range(i, i + n - 1):
+                            covered[g] = True
+            start = 0
+            for g in range(len(seg) - 1):
+                run = char_class(seg[g]) & char_class(seg[g + 1]) & RUN
+                if not covered[g] and not run:
+                    out[seg[start:g + 1]] += 1
+                    start = g + 1
+            out[seg[start:]] += 1
+    return out
+
+
+def cohesion(word: str, counts, total: int) -> float:
+    import math
+    worst = math.inf
+    for k in range(1, len(word)):
+        left, right = counts.get(word[:k], 0), counts.get(word[k:], 0)
+        if not left or not right:
+            return -math.inf
+        worst = min(worst, math.log(total * counts[word] / (left * right)))
+    return worst

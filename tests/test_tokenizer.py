@@ -12,7 +12,7 @@ from nlpzero.tokenizer import character_classes, line_blocks
 ALPHABET = list("中国人民共和国的一是了北京大学生") + list("aBz09.．Ａ９") + [
     " ", "\t", "\u3000", "\n", "\r", "\x00", "\x1f", "，", "。", "—", "…", "!", "+",
     "\u0301", "\u200d", "\ufe0f", "😀", "👩", "🏽", "\U00020000", "\U0002a6d6", "\U000e0041",
-    "ア", "한", "é", "\ud800"]
+    "ア", "한", "é", "\ud800", "\ue000", "年", "7", "٣"]
 texts = st.text(alphabet=st.sampled_from(ALPHABET), max_size=60)
 WORD_ALPHABET = [c for c in ALPHABET if c not in "\t\n\r"]
 lexicons = st.dictionaries(st.text(alphabet=st.sampled_from(WORD_ALPHABET), min_size=1, max_size=4),
@@ -49,6 +49,19 @@ def test_units_and_known_words():
                                   "A股", "👩\u200d👩\u200d👧", " ", "a\u0301b", "——", "……"]
     assert tok.tokenize("") == []
     assert tok.lcut("中国人") == list(tok.cut("中国人")) == ["中国", "人"]
+
+
+def test_number_placeholder_matches_any_number(tmp_path):
+    lexicon = Lexicon.load(_write(tmp_path, "lex.tsv", "<NUM>年\t30\n第<NUM>次\t5\n年\t10\n"))
+    tok = Tokenizer(lexicon)
+    assert tok.tokenize("2001年第3次１９９８年3.5年x12年") == ["2001年", "第3次", "１９９８年", "3.5年", "x12", "年"]
+    lexicon.save(str(tmp_path / "out.tsv"))
+    assert "<NUM>年\t30" in (tmp_path / "out.tsv").read_text(encoding="utf-8")
+
+
+def _write(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    return str(tmp_path / name)
 
 
 def test_probabilities_decide():

@@ -16,6 +16,7 @@ memory.
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy, memset
+from libc.math cimport log
 
 import numpy as np
 
@@ -656,3 +657,83 @@ def find_rows(const uint64_t[:, ::1] rows, const int64_t[::1] offsets, int order
         else:
             out.append(-1)
     return out
+
+
+# ---------------------------------------------------------------- cohesion
+
+cdef inline void sub_key(const uint64_t *key, int start, int length, uint64_t *out) noexcept nogil:
+    """The packed key of characters [start, start + length) of a packed key."""
+    cdef int m
+    cdef uint64_t ch
+    out[0] = out[1] = out[2] = 0
+    for m in range(length):
+        ch = (key[(start + m) // 3] >> (43 - 21 * ((start + m) % 3))) & 0x1FFFFF
+        out[m // 3] |= ch << (43 - 21 * (m % 3))
+
+
+cdef inline int64_t row_count(const uint64_t *rows, const int64_t *offsets, int order,
+                              const uint64_t *key) noexcept nogil:
+    """Count of a packed key in rows of this order in canonical order, 0 if absent."""
+    cdef int width = key_width(order), stride = width + 1
+    cdef int b = bucket_of(hash_key(key, width))
+    cdef Py_ssize_t lo = offsets[b], hi = offsets[b + 1], end = hi, mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if compare_keys(rows + mid * stride, key, width) < 0:
+            lo = mid + 1
+        else:
+            hi = mid
+    if lo < end and compare_keys(rows + lo * stride, key, width) == 0:
+        return <int64_t> rows[lo * stride + width]
+    return 0
+
+
+def cohesion(list tables, list offsets, int n, double total, uint64_t min_count):
+    """For the n-grams of order n seen at least min_count times: (row indices,
+    cohesion) where cohesion = min over split points of
+    ln(total * N(w) / (N(left) * N(right))); tables[k] / offsets[k] hold order k."""
+    cdef const uint64_t[:, ::1] rows = tables[n]
+    cdef int width = key_width(n), k
+    cdef Py_ssize_t i, m = 0, n_rows = rows.shape[0]
+    cdef const uint64_t *part_rows[MAX_ORDER + 1]
+    cdef const int64_t *part_offsets[MAX_ORDER + 1]
+    cdef const uint64_t[:, ::1] view
+    cdef const int64_t[::1] off
+    for k in range(1, n):
+        view = tables[k]
+        off = offsets[k]
+        part_rows[k] = &view[0, 0] if view.shape[0] else NULL
+        part_offsets[k] = &off[0]
+    index = np.empty(n_rows, dtype=np.int64)
+    value = np.empty(n_rows, dtype=np.float64)
+    cdef int64_t[::1] index_v = index
+    cdef double[::1] value_v = value
+    cdef uint64_t left[MAX_WIDTH]
+    cdef uint64_t right[MAX_WIDTH]
+    cdef int64_t c_left, c_right
+    cdef double worst, score
+    cdef uint64_t count
+    with nogil:
+        for i in range(n_rows):
+            count = rows[i, width]
+            if count < min_count:
+                continue
+            worst = 1e300
+            for k in range(1, n):
+                if part_rows[k] == NULL or part_rows[n - k] == NULL:
+                    worst = -1e300
+                    break
+                sub_key(&rows[i, 0], 0, k, left)
+                sub_key(&rows[i, 0], k, n - k, right)
+                c_left = row_count(part_rows[k], part_offsets[k], k, left)
+                c_right = row_count(part_rows[n - k], part_offsets[n - k], n - k, right)
+                if c_left <= 0 or c_right <= 0:
+                    worst = -1e300
+                    break
+                score = log(total * <double> count / (<double> c_left * <double> c_right))
+                if score < worst:
+                    worst = score
+            index_v[m] = i
+            value_v[m] = worst
+            m += 1
+    return index[:m], value[:m]

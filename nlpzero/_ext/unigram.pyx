@@ -16,9 +16,9 @@ in jieba), so known words win.
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t, uint64_t, int32_t, int64_t
-from libc.stdlib cimport calloc, malloc, free
+from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.math cimport log
-from libc.string cimport memcpy
+from libc.string cimport memcmp, memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND
 
@@ -39,6 +39,8 @@ cdef enum:
     CLASS_JOINER = 32    # U+200D: also attaches the character after it
     ROOT_DIRECT = 0x10000
     CHAR_BITS = 21
+    NUMBER = 0xE000      # in a lexicon word: any number ("<NUM>年" matches 2001年, １９９８年, 3.5年)
+    WALK_STACK = 16      # pending NUMBER branches while walking the trie from one position
 
 cdef struct Slot:
     uint64_t key                 # (parent node << 21 | code point) + 1; 0 = empty
@@ -66,6 +68,18 @@ cdef inline uint8_t _char_class(const uint8_t *classes, uint32_t ch) noexcept no
     return 0
 
 
+cdef inline bint _number_starts(const uint32_t *text, const uint8_t *classes, Py_ssize_t k) noexcept nogil:
+    """Whether a number starts at k (a digit not continuing digits or a decimal point after digits)."""
+    if not _char_class(classes, text[k]) & CLASS_DIGIT:
+        return False
+    if k >= 1 and _char_class(classes, text[k - 1]) & CLASS_DIGIT:
+        return False
+    if (k >= 2 and (text[k - 1] == 0x2E or text[k - 1] == 0xFF0E)
+            and _char_class(classes, text[k - 2]) & CLASS_DIGIT):
+        return False
+    return True
+
+
 cdef inline Py_ssize_t _extend(const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
                                const int32_t *unit_end, Py_ssize_t i) noexcept nogil:
     """Position after the combining marks / joiner sequences starting at i
@@ -86,6 +100,29 @@ cdef inline void _load_codes(const void *data, unsigned int kind, Py_ssize_t n, 
             codes[i] = (<const uint16_t *> data)[i]
     else:
         memcpy(codes, data, n * sizeof(uint32_t))
+
+
+cdef Py_ssize_t _fold_numbers(uint32_t *codes, Py_ssize_t n, const uint8_t *classes) noexcept nogil:
+    """Replace every number (digits, decimal points between digits) by NUMBER, in
+    place; returns the new length.  The same rule as discover.fold_numbers."""
+    cdef Py_ssize_t i = 0, m = 0
+    while i < n:
+        if _char_class(classes, codes[i]) & CLASS_DIGIT:
+            i += 1
+            while i < n:
+                if _char_class(classes, codes[i]) & CLASS_DIGIT:
+                    i += 1
+                elif ((codes[i] == 0x2E or codes[i] == 0xFF0E) and i + 1 < n
+                      and _char_class(classes, codes[i + 1]) & CLASS_DIGIT):
+                    i += 2
+                else:
+                    break
+            codes[m] = NUMBER
+        else:
+            codes[m] = codes[i]
+            i += 1
+        m += 1
+    return m
 
 
 cdef inline Py_ssize_t _put_utf8(uint8_t *buf, Py_ssize_t m, uint32_t ch) noexcept nogil:
@@ -176,6 +213,7 @@ cdef class _Work:
     cdef int32_t *next_cut
     cdef int32_t *unit_end
     cdef int32_t *run_end
+    cdef int32_t *digit_end
     cdef double *best
     cdef uint8_t *out
     cdef Py_ssize_t capacity
@@ -188,14 +226,16 @@ cdef class _Work:
             free(self.next_cut)
             free(self.unit_end)
             free(self.run_end)
+            free(self.digit_end)
             free(self.best)
             self.codes = <uint32_t *> malloc(n * sizeof(uint32_t))
             self.next_cut = <int32_t *> malloc(n * sizeof(int32_t))
             self.unit_end = <int32_t *> malloc(n * sizeof(int32_t))
             self.run_end = <int32_t *> malloc(n * sizeof(int32_t))
+            self.digit_end = <int32_t *> malloc(n * sizeof(int32_t))
             self.best = <double *> malloc(n * sizeof(double))
             self.capacity = n
-            if not self.codes or not self.next_cut or not self.unit_end or not self.run_end or not self.best:
+            if not self.codes or not self.next_cut or not self.unit_end or not self.run_end or not self.digit_end or not self.best:
                 self.capacity = 0
                 raise MemoryError()
         if out_bytes > self.out_capacity:
@@ -213,6 +253,7 @@ cdef class _Work:
         free(self.next_cut)
         free(self.unit_end)
         free(self.run_end)
+        free(self.digit_end)
         free(self.best)
         free(self.out)
 
@@ -243,6 +284,7 @@ cdef class CompiledLexicon:
     cdef ChildSlot *children
     cdef int32_t *root           # node of each BMP code point at the root, -1 = none
     cdef readonly Py_ssize_t n_nodes
+    cdef readonly bint has_number    # some word contains NUMBER
     cdef readonly double log_total
     cdef readonly double unknown_score
     cdef readonly int64_t total
@@ -275,6 +317,8 @@ cdef class CompiledLexicon:
                 node = 0
                 for k in range(offsets[w], offsets[w + 1]):
                     node = builder.child_or_add(node, chars[k])
+                    if chars[k] == NUMBER:
+                        self.has_number = True
                 builder.slots[node - 1].logp = log(<double> counts[w]) - self.log_total
         self._compact(builder)
 
@@ -383,13 +427,17 @@ cdef class CompiledLexicon:
             slot = (slot + 1) & mask
 
     cdef void _best_path(self, const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
-                         int32_t *next_cut, double *best, int32_t *unit_end, int32_t *run_end) noexcept nogil:
+                         int32_t *next_cut, double *best, int32_t *unit_end, int32_t *run_end,
+                         int32_t *digit_end) noexcept nogil:
         """next_cut[i] = end of the best token starting at i, for all i < n."""
         cdef Py_ssize_t i, j, k, end
         cdef int32_t node
         cdef uint8_t c
         cdef double score, candidate
         cdef bint has_word
+        cdef int depth
+        cdef int32_t stack_node[WALK_STACK]
+        cdef Py_ssize_t stack_end[WALK_STACK]
         best[n] = 0.0
         for i in range(n - 1, -1, -1):
             c = _char_class(classes, text[i])
@@ -415,23 +463,45 @@ cdef class CompiledLexicon:
                 unit_end[i] = unit_end[i + 1]
             else:
                 unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
-            # lexicon words starting at i
+            # end of the number (digits, decimal points between digits) starting at i
+            digit_end[i] = i + 1
+            if c & CLASS_DIGIT and i + 1 < n:
+                if _char_class(classes, text[i + 1]) & CLASS_DIGIT:
+                    digit_end[i] = digit_end[i + 1]
+                elif ((text[i + 1] == 0x2E or text[i + 1] == 0xFF0E) and i + 2 < n
+                      and _char_class(classes, text[i + 2]) & CLASS_DIGIT):
+                    digit_end[i] = digit_end[i + 2]
+            # lexicon words starting at i; a NUMBER in a word matches a whole number
             score = 0.0
             j = -1
             has_word = False
-            node = self._child(0, text[i])
-            k = i + 1
-            while node >= 0:
-                if self.nodes[node].logp <= 0.0:
-                    candidate = self.nodes[node].logp + best[k]
-                    if not has_word or candidate >= score:
-                        score = candidate
-                        j = k
-                        has_word = True
-                if k >= n:
-                    break
-                node = self._child(node, text[k])
-                k += 1
+            depth = 0
+            stack_node[0] = self._child(0, text[i])
+            stack_end[0] = i + 1
+            depth = 1
+            if self.has_number and _number_starts(text, classes, i):
+                stack_node[1] = self._child(0, NUMBER)
+                stack_end[1] = digit_end[i]
+                depth = 2
+            while depth > 0:
+                depth -= 1
+                node = stack_node[depth]
+                k = stack_end[depth]
+                while node >= 0:
+                    if self.nodes[node].logp <= 0.0:
+                        candidate = self.nodes[node].logp + best[k]
+                        if not has_word or candidate > score or (candidate == score and k > j):
+                            score = candidate
+                            j = k
+                            has_word = True
+                    if k >= n:
+                        break
+                    if self.has_number and depth < WALK_STACK and _number_starts(text, classes, k):
+                        stack_node[depth] = self._child(node, NUMBER)
+                        stack_end[depth] = digit_end[k]
+                        depth += stack_node[depth] >= 0
+                    node = self._child(node, text[k])
+                    k += 1
             if not has_word or (c & (CLASS_RUN | CLASS_SPACE | CLASS_REPEAT)):
                 candidate = self.unknown_score + best[unit_end[i]]
                 if not has_word or candidate > score or (candidate == score and unit_end[i] > j):
@@ -452,7 +522,7 @@ cdef class CompiledLexicon:
         cdef unsigned int kind = PyUnicode_KIND(text)
         with nogil:
             _load_codes(data, kind, n, work.codes)
-            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end)
+            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
             while i < n:
                 i = work.next_cut[i]
                 ends[m] = <int32_t> i
@@ -470,7 +540,7 @@ cdef class CompiledLexicon:
         cdef unsigned int kind = PyUnicode_KIND(text)
         with nogil:
             _load_codes(data, kind, n, work.codes)
-            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end)
+            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
         while i < n:
             j = work.next_cut[i]
             result.append(text[i:j])
@@ -497,7 +567,7 @@ cdef class CompiledLexicon:
         cdef unsigned int kind = PyUnicode_KIND(text)
         with nogil:
             _load_codes(data, kind, n, work.codes)
-            self._best_path(work.codes, n, table, work.next_cut, work.best, work.unit_end, work.run_end)
+            self._best_path(work.codes, n, table, work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
             while i < n:
                 j = work.next_cut[i]
                 if _char_class(table, codes[i]) & CLASS_SPACE:
@@ -515,3 +585,188 @@ cdef class CompiledLexicon:
                     line_start = False
                 i = j
         return PyBytes_FromStringAndSize(<char *> buf, m), line_start
+
+
+# ---------------------------------------------------------------- fragment counting
+
+cdef struct Entry:
+    uint64_t hash                # 0 = empty
+    int64_t count
+    int64_t offset               # the fragment's code points: arena[offset : offset + length]
+    int64_t length
+
+
+cdef class FragmentCounter:
+    """Exact counts of strings (fragments, tokens), kept in C: a hash table over an
+    arena of code points, so counting millions of fragments creates no Python objects."""
+
+    cdef Entry *entries
+    cdef uint64_t mask
+    cdef Py_ssize_t size
+    cdef uint32_t *arena
+    cdef Py_ssize_t arena_used
+    cdef Py_ssize_t arena_capacity
+
+    def __cinit__(self):
+        self.mask = (1 << 16) - 1
+        self.entries = <Entry *> calloc(self.mask + 1, sizeof(Entry))
+        self.arena_capacity = 1 << 16
+        self.arena = <uint32_t *> malloc(self.arena_capacity * sizeof(uint32_t))
+        if not self.entries or not self.arena:
+            raise MemoryError()
+
+    def __dealloc__(self):
+        free(self.entries)
+        free(self.arena)
+
+    def __len__(self):
+        return self.size
+
+    cdef int _grow(self) except -1 nogil:
+        cdef uint64_t capacity = 2 * (self.mask + 1), i, slot
+        cdef Entry *old = self.entries
+        cdef Entry *fresh = <Entry *> calloc(capacity, sizeof(Entry))
+        if not fresh:
+            with gil:
+                raise MemoryError()
+        for i in range(self.mask + 1):
+            if old[i].hash:
+                slot = old[i].hash & (capacity - 1)
+                while fresh[slot].hash:
+                    slot = (slot + 1) & (capacity - 1)
+                fresh[slot] = old[i]
+        free(old)
+        self.entries = fresh
+        self.mask = capacity - 1
+        return 0
+
+    cdef int add(self, const uint32_t *text, Py_ssize_t length, int64_t amount) except -1 nogil:
+        cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t> length, slot
+        cdef Py_ssize_t k
+        cdef uint32_t *grown
+        for k in range(length):
+            h = _mix(h ^ text[k])
+        if h == 0:
+            h = 1
+        slot = h & self.mask
+        while self.entries[slot].hash:
+            if (self.entries[slot].hash == h and self.entries[slot].length == length
+                    and memcmp(&self.arena[self.entries[slot].offset], text, length * sizeof(uint32_t)) == 0):
+                self.entries[slot].count += amount
+                return 0
+            slot = (slot + 1) & self.mask
+        if self.arena_used + length > self.arena_capacity:
+            while self.arena_used + length > self.arena_capacity:
+                self.arena_capacity *= 2
+            grown = <uint32_t *> realloc(self.arena, self.arena_capacity * sizeof(uint32_t))
+            if not grown:
+                with gil:
+                    raise MemoryError()
+            self.arena = grown
+        memcpy(&self.arena[self.arena_used], text, length * sizeof(uint32_t))
+        self.entries[slot].hash = h
+        self.entries[slot].count = amount
+        self.entries[slot].offset = self.arena_used
+        self.entries[slot].length = length
+        self.arena_used += length
+        self.size += 1
+        if 2 * self.size > self.mask:
+            self._grow()
+        return 0
+
+    def merge(self, FragmentCounter other not None):
+        """Add `other`'s counts into this counter."""
+        cdef uint64_t i
+        for i in range(other.mask + 1):
+            if other.entries[i].hash:
+                self.add(&other.arena[other.entries[i].offset], other.entries[i].length, other.entries[i].count)
+
+    def items(self, int64_t min_count=1):
+        """(strings, counts) of the entries counted at least min_count times."""
+        cdef uint64_t i
+        words = []
+        counts = []
+        for i in range(self.mask + 1):
+            if self.entries[i].hash and self.entries[i].count >= min_count:
+                words.append((<char *> &self.arena[self.entries[i].offset])[:self.entries[i].length * 4]
+                             .decode("utf-32-le", "surrogatepass"))
+                counts.append(self.entries[i].count)
+        return words, np.array(counts, dtype=np.int64)
+
+    def memory_bytes(self):
+        return (self.mask + 1) * sizeof(Entry) + self.arena_capacity * sizeof(uint32_t)
+
+
+cdef inline bint _is_word(const uint8_t *word_table, uint32_t ch) noexcept nogil:
+    return ch < 0x110000 and word_table[ch] != 0
+
+
+def count_fragments(CompiledLexicon solid, str text not None, const uint8_t[::1] classes not None,
+                    const uint8_t[::1] word_table not None, FragmentCounter counter not None,
+                    bint fold_numbers=False):
+    """Cut every segment of `text` (runs of word_table characters) at each gap no
+    word of `solid` covers -- except inside a run of letters/digits -- and count
+    the fragments.  Longest-link: linear in the text, whatever the line length."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k, start, reach, end
+    if n == 0:
+        return
+    cdef _Work work = _scratch(n, 0)
+    cdef const void *data = PyUnicode_DATA(text)
+    cdef unsigned int kind = PyUnicode_KIND(text)
+    cdef const uint32_t *codes = work.codes
+    cdef const uint8_t *table = &classes[0]
+    cdef const uint8_t *words = &word_table[0]
+    cdef int32_t node
+    with nogil:
+        _load_codes(data, kind, n, work.codes)
+        if fold_numbers:
+            n = _fold_numbers(work.codes, n, table)
+        i = 0
+        while i < n:
+            if not _is_word(words, codes[i]):
+                i += 1
+                continue
+            start = i
+            reach = i + 1       # furthest end of a solid word starting in the fragment so far
+            while i < n and _is_word(words, codes[i]):
+                node = solid._child(0, codes[i])
+                k = i + 1
+                while node >= 0:
+                    if solid.nodes[node].logp <= 0.0 and k > reach:
+                        reach = k
+                    if k >= n or not _is_word(words, codes[k]):
+                        break
+                    node = solid._child(node, codes[k])
+                    k += 1
+                end = i + 1
+                if end < n and _is_word(words, codes[end]) and reach <= end and not (
+                        _char_class(table, codes[i]) & _char_class(table, codes[end]) & CLASS_RUN):
+                    counter.add(&codes[start], end - start, 1)
+                    start = end
+                i = end
+                if reach < i + 1:
+                    reach = i + 1
+            counter.add(&codes[start], i - start, 1)
+
+
+def count_tokens(CompiledLexicon lexicon, str text not None, const uint8_t[::1] classes not None,
+                 const uint8_t[::1] word_table not None, FragmentCounter counter not None,
+                 bint fold_numbers=False):
+    """Segment `text` with `lexicon` and count the tokens that start with a word character."""
+    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, j
+    if n == 0:
+        return
+    cdef _Work work = _scratch(n, 0)
+    cdef const void *data = PyUnicode_DATA(text)
+    cdef unsigned int kind = PyUnicode_KIND(text)
+    cdef const uint8_t *words = &word_table[0]
+    with nogil:
+        _load_codes(data, kind, n, work.codes)
+        if fold_numbers:
+            n = _fold_numbers(work.codes, n, &classes[0])
+        lexicon._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
+        while i < n:
+            j = work.next_cut[i]
+            if _is_word(words, work.codes[i]):
+                counter.add(&work.codes[i], j - i, 1)
+            i = j

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Evaluate unsupervised word segmentation, SIGHAN style.
+
+    python bin/eval_cws.py TRAIN_RAW... --test RAW --gold GOLD [--training-words WORDS]
+                           [--method ngram|pairs] [--order N] [--min-count K] [--no-refine]
+                           [--top K] [--save-lexicon FILE]
+
+Discovers a lexicon from the raw training text plus the raw test text (no
+gold is used), segments the test text with nlpzero's tokenizer and prints word
+precision, recall, F1 and OOV recall: exact (start, end) spans per line, the
+bakeoff convention; OOV words are gold words missing from --training-words.
+
+Development protocol (../shared/data/README.md):
+    python bin/eval_cws.py ../shared/data/pd199801/pd199801.raw.txt \\
+        --test ../shared/data/icwb2/pku_test.utf8 --gold ../shared/data/icwb2/pku_test_gold.utf8 \\
+        --training-words ../shared/data/icwb2/pku_training_words.utf8
+"""
+
+import argparse
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import nlpzero  # noqa: E402
+
+
+def spans(words):
+    out, pos = set(), 0
+    for word in words:
+        out.add((pos, pos + len(word)))
+        pos += len(word)
+    return out
+
+
+def score(test_lines, gold_lines, segment, known=None):
+    """Precision, recall, F1, OOV recall (None without `known`), and counts."""
+    same = n_ours = n_gold = oov = oov_found = 0
+    for raw, gold in zip(test_lines, gold_lines):
+        gold_words = gold.split()
+        text = "".join(gold_words)
+        ours = [t for t in segment(raw) if not t.isspace()]
+        if "".join(ours) != text:   # the raw and gold lines must hold the same characters
+            raise SystemExit(f"eval_cws: test and gold lines differ: {raw[:40]!r} / {gold[:40]!r}")
+        g, o = spans(gold_words), spans(ours)
+        same += len(g & o)
+        n_ours += len(o)
+        n_gold += len(g)
+        if known is not None:
+            pos = 0
+            for word in gold_words:
+                if word not in known:
+                    oov += 1
+                    oov_found += (pos, pos + len(word)) in o
+                pos += len(word)
+    p, r = same / max(n_ours, 1), same / max(n_gold, 1)
+    f = 2 * p * r / max(p + r, 1e-12)
+    return p, r, f, (oov_found / oov if oov else None), n_gold, oov
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("train", nargs="*", help="raw training text files")
+    parser.add_argument("--test", required=True, help="raw test text, one sentence per line")
+    parser.add_argument("--gold", required=True, help="gold segmentation of the test text (space separated)")
+    parser.add_argument("--training-words", help="in-vocabulary word list, for OOV recall")
+    parser.add_argument("--method", choices=["ngram", "pairs"], default=None)
+    parser.add_argument("--order", type=int, default=None)
+    parser.add_argument("--min-count", type=int, default=None)
+    parser.add_argument("--no-refine", action="store_true")
+    parser.add_argument("--top", type=int, default=None, help="keep only the K most frequent words")
+    parser.add_argument("--save-lexicon", help="also write the discovered lexicon here (TSV)")
+    args = parser.parse_args()
+
+    with open(args.test, encoding="utf-8") as f:
+        test_lines = [line.rstrip("\r\n") for line in f]
+    with open(args.gold, encoding="utf-8") as f:
+        gold_lines = [line.rstrip("\r\n") for line in f]
+    keep = [i for i, g in enumerate(gold_lines) if g.strip()]
+    test_lines, gold_lines = [test_lines[i] for i in keep], [gold_lines[i] for i in keep]
+    known = None
+    if args.training_words:
+        with open(args.training_words, encoding="utf-8") as f:
+            known = {line.strip() for line in f if line.strip()}
+
+    options = {k: v for k, v in (("method", args.method), ("order", args.order),
+                                 ("min_count", args.min_count)) if v is not None}
+    if args.no_refine:
+        options["refine"] = False
+    start = time.perf_counter()
+    lexicon = nlpzero.discover(list(args.train) + [args.test], **options)
+    seconds = time.perf_counter() - start
+    if args.top:
+        lexicon = nlpzero.Lexicon(lexicon.top(args.top))
+    if args.save_lexicon:
+        lexicon.save(args.save_lexicon)
+    tokenizer = nlpzero.Tokenizer(lexicon)
+    p, r, f, oov_r, n_gold, n_oov = score(test_lines, gold_lines, tokenizer.tokenize, known)
+    print(f"lexicon: {len(lexicon):,} words (discovered in {seconds:.1f} s; options {options or 'defaults'})")
+    print(f"P {p:.4f}  R {r:.4f}  F1 {f:.4f}" + (f"  OOV-R {oov_r:.4f} ({n_oov:,} OOV of {n_gold:,} words)"
+                                                 if oov_r is not None else f"  ({n_gold:,} words)"))
+
+
+if __name__ == "__main__":
+    main()

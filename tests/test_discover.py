@@ -1,0 +1,162 @@
+import collections
+import importlib
+import random
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import reference
+from nlpzero import Lexicon, Tokenizer, count, discover
+from nlpzero.lexicon import NUMBER
+
+dz = importlib.import_module("nlpzero.discover")   # the module (nlpzero.discover is the function)
+
+ALPHABET = list("甲乙丙丁戊己庚辛壬癸子丑") + list("ab7８.．，。 \n") + ["😀", "\U00020001", "\u0301"]
+texts = st.lists(st.text(alphabet=st.sampled_from(ALPHABET), max_size=80), max_size=6)
+
+
+def _source(tmp_path, texts):
+    path = tmp_path / "corpus.txt"
+    path.write_text("\n".join(texts), encoding="utf-8")
+    return dz._as_source(str(path), {}, None)
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.lists(st.text(alphabet=st.sampled_from(ALPHABET[:13] + [NUMBER]), min_size=2, max_size=4),
+                       max_size=8))
+def test_fragment_kernel_matches_reference(tmp_path_factory, texts, joined):
+    source = _source(tmp_path_factory.mktemp("c"), texts)
+    words, counts = dz.count_fragments(source, joined, jobs=2).items()
+    assert dict(zip(words, counts.tolist())) == reference.fragments(["\n".join(texts)], set(joined))
+
+
+@settings(max_examples=40, deadline=None)
+@given(texts)
+def test_cohesion_kernel_matches_reference(texts):
+    folded = [reference.fold_numbers(t) for t in texts]
+    grams = collections.Counter()
+    for text in folded:
+        for seg in "".join(c if reference.is_word_char(c) or c == NUMBER else " " for c in text).split():
+            for n in (1, 2, 3):
+                grams.update(seg[i:i + n] for i in range(len(seg) - n + 1))
+    counts = _counts_from(folded)
+    total = counts.totals[1]
+    solid = dz.solid_ngrams(counts, 1, (0.0, -100.0, -100.0), 3)
+    expected = {w: reference.cohesion(w, grams, total) for w in grams if len(w) > 1}
+    assert solid.keys() == {w for w, v in expected.items() if v >= -100.0}
+    for word, value in solid.items():
+        assert value == pytest.approx(expected[word])
+
+
+def _counts_from(texts):
+    from nlpzero import NgramCounts
+    return NgramCounts.from_texts(texts, order=3, word_chars=_word_chars())
+
+
+def _word_chars():
+    from nlpzero import WordChars
+    table = WordChars.default().table.copy()
+    table[ord(NUMBER)] = 1
+    return WordChars(table, "test")
+
+
+def test_fold_numbers_matches_reference():
+    text = "2001年１９９８年3.14和3.x与٣٤，12.5.6"
+    assert dz.fold_numbers(text) == reference.fold_numbers(text)
+    assert dz.fold_numbers("2001年3.5亿") == NUMBER + "年" + NUMBER + "亿"
+
+
+def _planted_corpus(seed=0, n_sentences=3000, rate=0.3):
+    """Random syllables with planted words: they should be found, noise should not."""
+    rng = random.Random(seed)
+    noise = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+    planted = ["龙凤呈祥", "麒麟", "鸳鸯", "琵琶", "葡萄酒"]
+    lines = []
+    for _ in range(n_sentences):
+        parts = []
+        for _ in range(rng.randint(3, 8)):
+            parts.append(rng.choice(planted) if rng.random() < rate else rng.choice(noise))
+        lines.append("".join(parts) + "。")
+    return lines, planted
+
+
+# The ngram method's fixed cohesion thresholds (ln 4 for 3-grams, ln 6 for
+# 4-grams) cannot pass a word that fills a large share of the text, since a
+# split's PMI is at most ln(T / N(w)): it gets a larger, more natural corpus.
+@pytest.mark.parametrize("method, sentences, rate", [("pairs", 3000, 0.3), ("ngram", 30000, 0.01)])
+def test_planted_words_are_found(tmp_path, method, sentences, rate):
+    lines, planted = _planted_corpus(n_sentences=sentences, rate=rate)
+    path = tmp_path / "planted.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    lexicon = discover(str(path), method=method, jobs=2)
+    multi = [(w, c) for w, c in lexicon.top() if len(w) > 1]
+    assert {w for w, _ in multi[:5]} == set(planted)
+    # chance pairs of noise characters may pass on so small a corpus, but rarely
+    assert all(c < 0.02 * multi[4][1] for _, c in multi[5:]), multi[5:15]
+    tok = Tokenizer(lexicon)
+    assert tok.tokenize("甲龙凤呈祥麒麟乙") == ["甲", "龙凤呈祥", "麒麟", "乙"]
+
+
+def test_novel_names(tmp_path, novel_text):
+    path = tmp_path / "novel.txt"
+    path.write_text(novel_text, encoding="utf-8")
+    lexicon = discover(str(path))
+    top = [w for w, _ in lexicon.top(300) if len(w) > 1]
+    for name in ("宝玉", "黛玉", "贾母", "笑道"):
+        assert name in top
+    assert lexicon.columns == ("gain",) and lexicon.scores["宝玉"][0] > 0
+    for w in lexicon:          # every discovered word is made of word characters
+        assert all(reference.is_word_char(c) or c == NUMBER for c in w)
+
+
+def test_numbers_are_one_class(tmp_path):
+    rng = random.Random(1)
+    noise = [chr(c) for c in range(0x4E00, 0x4E00 + 300)] + ["年"] * 5
+    lines = ["".join(rng.choice(noise) for _ in range(rng.randint(2, 6))) + f"{rng.randint(1, 3000)}年"
+             + "".join(rng.choice(noise) for _ in range(rng.randint(2, 6))) for _ in range(3000)]
+    path = tmp_path / "years.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    lexicon = discover(str(path))
+    assert NUMBER + "年" in lexicon
+    assert Tokenizer(lexicon).tokenize("１９９８年丁") == ["１９９８年", "丁"]
+
+
+def test_counts_merged_from_parts_give_the_same_lexicon(tmp_path, novel_text):
+    half = len(novel_text) // 2
+    whole, a, b = tmp_path / "whole.txt", tmp_path / "a.txt", tmp_path / "b.txt"
+    whole.write_text(novel_text, encoding="utf-8")
+    a.write_text(novel_text[:half], encoding="utf-8")
+    b.write_text(novel_text[half:], encoding="utf-8")
+    counts = count(dz._as_source(str(a), {}, None).corpus, order=2) + \
+        count(dz._as_source(str(b), {}, None).corpus, order=2)
+    incremental = discover([str(a), str(b)], counts=counts)
+    assert incremental == discover([str(a), str(b)])
+    assert len(incremental) > 1000
+
+
+def test_deredundancy_drops_a_compositional_word():
+    lexicon = Lexicon({"的": 1000, "研究": 300, "的研究": 30, "中国人": 100, "中国": 60, "人": 100, "国人": 1})
+    dz.deredundancy(lexicon)
+    assert "的研究" not in lexicon and lexicon["研究"] == 330 and lexicon["的"] == 1030
+    assert "中国人" in lexicon
+
+
+def test_min_count_rule():
+    assert dz.default_min_count(700_000) == 2
+    assert dz.default_min_count(2_000_000) == 3
+    assert dz.default_min_count(33_000_000) == 11
+    assert dz.default_min_count(0) == 2
+
+
+def test_bad_arguments(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_text("甲乙丙", encoding="utf-8")
+    with pytest.raises(ValueError, match="method"):
+        discover(str(path), method="magic")
+    assert all(len(w) == 1 for w in discover(str(path)))   # nothing repeats: no words
+
+
+def test_empty_corpus(tmp_path):
+    path = tmp_path / "empty.txt"
+    path.write_text("", encoding="utf-8")
+    assert len(discover(str(path))) == 0
