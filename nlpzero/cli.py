@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import logging
 import os
@@ -258,7 +259,14 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
     source = Corpus(list(inputs) or ["-"], encoding=encoding)
     with progress_bar(source, "tokenizing", quiet) as progress, atomic_output(output, "wb") as out:
         source.progress = progress
-        tokenizer.write_stream(line_blocks(source.chunks()), out, separator=sep, jobs=jobs)
+        if codecs.lookup(encoding).name != "utf-8":
+            tokenizer.write_stream(line_blocks(source.chunks()), out, separator=sep, jobs=jobs)
+            return
+        # UTF-8: the threads decode raw bytes themselves, so reading is all the main thread does
+        for path, blocks in source.files_of(source.file_line_bytes):
+            invalid = tokenizer.write_stream(blocks, out, separator=sep, jobs=jobs)
+            if invalid:
+                log.warning("%d invalid bytes replaced in %s", invalid, "<stdin>" if path == "-" else path)
 
 
 @main.command("compile")

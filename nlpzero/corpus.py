@@ -210,7 +210,8 @@ class Corpus:
         self._paths = expand_paths(self.inputs)
         if not self._paths:
             raise InputError("no input files")
-        self.word_chars = as_word_chars(self.word_chars)
+        if self.word_chars is not None:   # the default table is built on first use (0.3 s)
+            self.word_chars = as_word_chars(self.word_chars)
 
     @property
     def paths(self) -> list[str]:
@@ -227,11 +228,10 @@ class Corpus:
         encoding = "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding
         return codecs.getincrementaldecoder(encoding)(errors="nlpzero-replace")
 
-    def file_chunks(self, path: str) -> Iterator[str]:
-        """Decoded text of one file, in pieces of at most about 1 M characters."""
+    def _raw_blocks(self, path: str) -> Iterator[bytes]:
+        """The bytes of one file (decompressed), in blocks of READ_BLOCK, with the
+        binary-file check and progress reporting."""
         raw, stream = _open_binary(path)
-        invalid = _InvalidBytes()
-        decoder = self._decoder()
         first = True
         position = 0
         name = "<stdin>" if path == "-" else path
@@ -250,29 +250,64 @@ class Corpus:
                     now = raw.tell() if raw is not None else position + len(block)
                     self.progress(now - position)
                     position = now
-                _active.append(invalid)
-                try:
-                    text = decoder.decode(block, final=not block)
-                finally:
-                    _active.pop()
-                if text and self.transform is not None:
-                    text = self.transform(text)
-                if text:
-                    yield text
+                yield block
                 if not block:
                     break
         finally:
             if raw is not None:
                 stream.close()
                 raw.close()
-        if invalid.count:
-            log.warning("%d invalid bytes replaced in %s", invalid.count, name)
 
-    def _files(self) -> Iterator[Iterator[str]]:
-        """The decoded pieces of each non-empty input; a binary file found in a
-        directory or by a glob is skipped with a warning, one named outright is an error."""
+    def file_chunks(self, path: str) -> Iterator[str]:
+        """Decoded text of one file, in pieces of at most about 1 M characters."""
+        invalid = _InvalidBytes()
+        decoder = self._decoder()
+        for block in self._raw_blocks(path):
+            _active.append(invalid)
+            try:
+                text = decoder.decode(block, final=not block)
+            finally:
+                _active.pop()
+            if text and self.transform is not None:
+                text = self.transform(text)
+            if text:
+                yield text
+        if invalid.count:
+            log.warning("%d invalid bytes replaced in %s", invalid.count, "<stdin>" if path == "-" else path)
+
+    def file_line_bytes(self, path: str, max_line_bytes: int = 4 * READ_BLOCK) -> Iterator[bytes]:
+        """The raw bytes of one UTF-8 file in blocks of whole lines (a BOM
+        dropped, a final line feed added if missing), for compiled code that
+        decodes by itself; a longer line is cut at a character boundary."""
+        if codecs.lookup(self.encoding).name != "utf-8":
+            raise InputError(f"raw UTF-8 blocks requested from a {self.encoding} corpus")
+        rest = b""
+        first = True
+        for block in self._raw_blocks(path):
+            if not block:
+                break
+            if first and block.startswith(codecs.BOM_UTF8):
+                block = block[len(codecs.BOM_UTF8):]
+            first = False
+            data = rest + block
+            cut = data.rfind(b"\n") + 1
+            if cut == 0 and len(data) > max_line_bytes:
+                cut = len(data) - 1            # before the last character's first byte
+                while cut > 0 and 0x80 <= data[cut] <= 0xBF:
+                    cut -= 1
+                cut = cut or len(data)
+            rest = data[cut:]
+            if cut:
+                yield data[:cut]
+        if rest:
+            yield rest + b"\n"
+
+    def files_of(self, reader) -> Iterator[tuple[str, Iterator]]:
+        """(path, pieces) for each non-empty input, pieces = reader(path); a
+        binary file found in a directory or by a glob is skipped with a warning,
+        one named outright is an error."""
         for path in self._paths:
-            pieces = self.file_chunks(path)
+            pieces = reader(path)
             try:
                 first = next(pieces, None)
             except InputError:
@@ -281,7 +316,11 @@ class Corpus:
                     continue
                 raise
             if first is not None:
-                yield itertools.chain([first], pieces)
+                yield path, itertools.chain([first], pieces)
+
+    def _files(self) -> Iterator[Iterator[str]]:
+        for _, pieces in self.files_of(self.file_chunks):
+            yield pieces
 
     def chunks(self) -> Iterator[tuple[str, bool]]:
         """(text, ends_file) pieces over all inputs; a file's end is a boundary."""
@@ -312,7 +351,7 @@ class Corpus:
 
     def _safe_cut(self, text: str, limit: int) -> int:
         """A cut position at or before `limit`, at a segment boundary if one is near."""
-        table = self.word_chars.table
+        table = as_word_chars(self.word_chars).table
         for i in range(limit - 1, max(0, limit - 4096) - 1, -1):
             if not table[ord(text[i])]:
                 return i + 1

@@ -46,7 +46,7 @@ import numpy as np
 from ._ext import ngrams as _ngrams
 from ._ext import unigram as _unigram
 from ._ext.unigram import FragmentCounter
-from .corpus import Corpus, WordChars, as_corpus
+from .corpus import Corpus, WordChars, as_corpus, as_word_chars
 from .counts import NgramCounts, count
 from .errors import InputError
 from .lexicon import NUMBER, Lexicon
@@ -262,9 +262,10 @@ class _Source:
     as a word character; re-readable (files are streamed again on each pass)."""
 
     def __init__(self, corpus: Corpus, progress=None):
-        table = corpus.word_chars.table.copy()
+        base = as_word_chars(corpus.word_chars)
+        table = base.table.copy()
         table[ord(NUMBER)] = 1
-        word_chars = WordChars(table, corpus.word_chars.description + " + numbers")
+        word_chars = WordChars(table, base.description + " + numbers")
         self.raw = dataclasses.replace(corpus, progress=progress, word_chars=word_chars)
         # the n-gram counter reads through a Python transform; compiled passes fold numbers themselves
         self.corpus = dataclasses.replace(self.raw, transform=fold_numbers)

@@ -164,28 +164,35 @@ class Tokenizer:
         for tokens in _parallel_map(lambda group: [self.tokenize(t) for t in group], _batches(texts, batch), jobs):
             yield from tokens
 
-    def render(self, text: str, separator: str = " ", at_line_start: bool = True) -> tuple[bytes, bool]:
-        """`text` segmented and written as UTF-8 with tokens joined by `separator`,
-        whitespace dropped and line feeds kept (the CLI's output)."""
-        return self._compiled.render(text, self._classes, separator, at_line_start)
+    def render(self, text: str | bytes, separator: str = " ", at_line_start: bool = True) -> tuple[bytes, bool]:
+        """`text` (str or UTF-8 bytes) segmented and written as UTF-8 with tokens
+        joined by `separator`, whitespace dropped and line feeds kept (the CLI's
+        output); also returns whether the text ended a line."""
+        data, at_line_start, _ = self._compiled.render(text, self._classes, separator, at_line_start)
+        return data, at_line_start
 
-    def write_stream(self, pieces: Iterable[str], out, separator: str = " ", jobs: int = 1) -> None:
-        """Segment a stream of text pieces (lines may be split across pieces)
-        and write the rendered bytes to the binary stream `out`."""
+    def write_stream(self, pieces: Iterable[str | bytes], out, separator: str = " ", jobs: int = 1) -> int:
+        """Segment a stream of text pieces -- str, or UTF-8 bytes that are decoded
+        by the threads -- (lines may be split across pieces) and write the
+        rendered bytes to the binary stream `out`.  Returns the number of
+        invalid UTF-8 bytes replaced."""
         def render(text):
             return self._compiled.render(text, self._classes, separator, False)
 
+        invalid = 0
         # Each block is rendered as if mid-line; the separator that a block's
         # first token got is dropped here when the previous block ended a line.
         at_line_start = True
         sep_bytes = separator.encode("utf-8")
-        for data, ends_at_line_start in _parallel_map(render, pieces, jobs):
+        for data, ends_at_line_start, bad in _parallel_map(render, pieces, jobs):
+            invalid += bad
             if at_line_start and sep_bytes and data.startswith(sep_bytes):
                 data = data[len(sep_bytes):]
             out.write(data)
             if data:
                 at_line_start = ends_at_line_start
         out.flush()
+        return invalid
 
     # ------------------------------------------------------------- files
     def save(self, path: str) -> None:

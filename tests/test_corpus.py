@@ -125,3 +125,21 @@ def test_lines_skip_binary_files_in_directories_too(write, tmp_path):
     write("d/a.txt", "第一行\n第二行")
     write("d/b.bin", b"\x00\x01\x02")
     assert list(Corpus([str(tmp_path / "d")]).lines()) == ["第一行", "第二行"]
+
+
+def test_file_line_bytes(write, monkeypatch):
+
+    monkeypatch.setattr(corpus_mod, "READ_BLOCK", 7)
+    text = "第一行\r\n中文和English\n最后一行没有换行"
+    path = write("a.txt", b"\xef\xbb\xbf" + text.encode())
+    blocks = list(Corpus(path).file_line_bytes(path))
+    assert b"".join(blocks).decode() == text + "\n"
+    assert all(b.endswith(b"\n") for b in blocks)
+    gz = write("a.txt.gz", gzip.compress(text.encode()))
+    assert b"".join(Corpus(gz).file_line_bytes(gz)).decode() == text + "\n"
+    long_line = "汉字" * 200
+    path = write("long.txt", long_line)
+    blocks = list(Corpus(path).file_line_bytes(path, max_line_bytes=50))
+    assert len(blocks) > 5 and b"".join(blocks).decode() == long_line + "\n"
+    for b in blocks:
+        b.decode("utf-8")          # every block holds whole characters

@@ -174,3 +174,31 @@ def test_model_counts_are_int64(tmp_path):
     tok = Tokenizer({"中国": 2 ** 40})
     tok.save(str(tmp_path / "m"))
     assert Tokenizer.load(str(tmp_path / "m")).lexicon["中国"] == 2 ** 40
+
+
+def _replaced_bytes(data: bytes) -> int:
+    count = 0
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        pos = 0
+        while True:
+            try:
+                data[pos:].decode("utf-8")
+                break
+            except UnicodeDecodeError as exc:
+                count += exc.end - exc.start
+                pos += exc.end
+    return count
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40) | st.lists(st.sampled_from(
+    [b"\xe4\xb8\xad", b"\xf0\x9f\x98\x80", b"\xed\xa0\x80", b"\xc0\xaf", b"\xe0\x80", b"\xf4\x90\x80\x80",
+     b"\x80", b"\xff", b"a", b"\n", b" ", b"\xe5\xae"]), max_size=12).map(b"".join))
+def test_utf8_decoding_in_the_kernel_matches_python(data):
+    tok = Tokenizer({"中国": 3, "中": 1})
+    ours, at_start, invalid = tok._compiled.render(data, tok._classes, "|", True)
+    theirs, at_start2, _ = tok._compiled.render(data.decode("utf-8", "replace"), tok._classes, "|", True)
+    assert ours == theirs and at_start == at_start2
+    assert invalid == _replaced_bytes(data)

@@ -125,6 +125,65 @@ cdef Py_ssize_t _fold_numbers(uint32_t *codes, Py_ssize_t n, const uint8_t *clas
     return m
 
 
+cdef Py_ssize_t _decode_utf8(const uint8_t *src, Py_ssize_t n, uint32_t *out, Py_ssize_t *invalid) noexcept nogil:
+    """UTF-8 to code points; each maximal invalid subpart becomes one U+FFFD
+    (Python's "replace"); adds the replaced byte count to *invalid."""
+    cdef Py_ssize_t i = 0, m = 0, need, k
+    cdef uint32_t b, cp, lo, hi
+    while i < n:
+        b = src[i]
+        if b < 0x80:
+            out[m] = b
+            m += 1
+            i += 1
+            continue
+        lo = 0x80
+        hi = 0xBF
+        if 0xC2 <= b <= 0xDF:
+            need = 1
+            cp = b & 0x1F
+        elif 0xE0 <= b <= 0xEF:
+            need = 2
+            cp = b & 0x0F
+            if b == 0xE0:
+                lo = 0xA0
+            elif b == 0xED:
+                hi = 0x9F
+        elif 0xF0 <= b <= 0xF4:
+            need = 3
+            cp = b & 0x07
+            if b == 0xF0:
+                lo = 0x90
+            elif b == 0xF4:
+                hi = 0x8F
+        else:
+            out[m] = 0xFFFD
+            m += 1
+            i += 1
+            invalid[0] += 1
+            continue
+        k = 1
+        while k <= need:
+            if i + k >= n:
+                break
+            b = src[i + k]
+            if b < lo or b > hi:
+                break
+            cp = (cp << 6) | (b & 0x3F)
+            lo = 0x80
+            hi = 0xBF
+            k += 1
+        if k <= need:           # truncated or invalid: the valid prefix is one U+FFFD
+            out[m] = 0xFFFD
+            invalid[0] += k
+            i += k
+        else:
+            out[m] = cp
+            i += need + 1
+        m += 1
+    return m
+
+
 cdef inline Py_ssize_t _put_utf8(uint8_t *buf, Py_ssize_t m, uint32_t ch) noexcept nogil:
     if ch < 0x80:
         buf[m] = <uint8_t> ch
@@ -145,14 +204,30 @@ cdef inline Py_ssize_t _put_utf8(uint8_t *buf, Py_ssize_t m, uint32_t ch) noexce
     return m + 4
 
 
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NZ_PREFETCH(p) __builtin_prefetch((p), 0, 1)
+    #else
+    #define NZ_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void NZ_PREFETCH(const void *p) noexcept nogil
+
+
 cdef struct Node:
     double logp                  # ln(count) - ln(total), or NOT_A_WORD
     uint32_t first               # its child table: children[first : first + mask + 1]
     uint32_t mask
 
 cdef struct ChildSlot:
+    # A trie edge, carrying what a walk needs next so that one cache line per
+    # step suffices: the child's score and where its own child table is.
     uint32_t ch                  # EMPTY_CHAR when free
-    int32_t node
+    uint32_t mask                # the child's table: children[first : first + mask + 1]
+    uint32_t first
+    int32_t node                 # the child's id (used while building)
+    double logp                  # the child's ln(count) - ln(total), or NOT_A_WORD
 
 cdef uint32_t EMPTY_CHAR = 0xFFFFFFFF
 
@@ -280,9 +355,9 @@ cdef class CompiledLexicon:
     which matters more than anything else here: the walk from each text
     position is a chain of dependent lookups."""
 
-    cdef Node *nodes
     cdef ChildSlot *children
-    cdef int32_t *root           # node of each BMP code point at the root, -1 = none
+    cdef ChildSlot root          # the root as an edge into it
+    cdef ChildSlot *root_direct  # the root's edges for BMP code points (ch EMPTY_CHAR = none)
     cdef readonly Py_ssize_t n_nodes
     cdef readonly bint has_number    # some word contains NUMBER
     cdef readonly double log_total
@@ -328,6 +403,7 @@ cdef class CompiledLexicon:
         cdef Py_ssize_t n_edges = 0, n_nodes, child_slots = 1, size, c
         cdef uint64_t key
         cdef int64_t parent
+        cdef Node *nodes = NULL
         for s in range(capacity):
             n_edges += builder.slots[s].key != 0
         n_nodes = n_edges + 1
@@ -368,15 +444,15 @@ cdef class CompiledLexicon:
                     c = start[parent + 1] - start[parent]
                     if c:
                         child_slots += _table_size(c)
-            self.nodes = <Node *> malloc(n_nodes * sizeof(Node))
+            nodes = <Node *> malloc(n_nodes * sizeof(Node))
             self.children = <ChildSlot *> malloc(child_slots * sizeof(ChildSlot))
-            self.root = <int32_t *> malloc(ROOT_DIRECT * sizeof(int32_t))
-            if not self.nodes or not self.children or not self.root:
+            self.root_direct = <ChildSlot *> malloc(ROOT_DIRECT * sizeof(ChildSlot))
+            if not nodes or not self.children or not self.root_direct:
                 raise MemoryError()
             self.n_nodes = n_nodes
             with nogil:
                 for s in range(ROOT_DIRECT):
-                    self.root[s] = -1
+                    self.root_direct[s].ch = EMPTY_CHAR
                 for s in range(child_slots):
                     self.children[s].ch = EMPTY_CHAR
                     self.children[s].node = -1
@@ -384,46 +460,64 @@ cdef class CompiledLexicon:
                 child_slots = 1
                 for head in range(n_nodes):
                     parent = queue[head]
-                    self.nodes[head].logp = builder.slots[parent - 1].logp if parent else NOT_A_WORD
+                    nodes[head].logp = builder.slots[parent - 1].logp if parent else NOT_A_WORD
                     c = start[parent + 1] - start[parent]
                     if c == 0:
-                        self.nodes[head].first = 0
-                        self.nodes[head].mask = 0
+                        nodes[head].first = 0
+                        nodes[head].mask = 0
                         continue
                     size = _table_size(c)
-                    self.nodes[head].first = <uint32_t> child_slots
-                    self.nodes[head].mask = <uint32_t> (size - 1)
+                    nodes[head].first = <uint32_t> child_slots
+                    nodes[head].mask = <uint32_t> (size - 1)
                     for e in range(start[parent], start[parent + 1]):
                         s = edge[e]
                         key = builder.slots[s].key - 1
                         _put_child(&self.children[child_slots], size - 1,
                                    <uint32_t> (key & ((1 << CHAR_BITS) - 1)), new_id[s + 1])
-                        if parent == 0 and (key & ((1 << CHAR_BITS) - 1)) < ROOT_DIRECT:
-                            self.root[key & ((1 << CHAR_BITS) - 1)] = new_id[s + 1]
                     child_slots += size
+                # copy each child's score and table into the edge leading to it
+                for s in range(child_slots):
+                    if self.children[s].ch != EMPTY_CHAR:
+                        c = self.children[s].node
+                        self.children[s].mask = nodes[c].mask
+                        self.children[s].first = nodes[c].first
+                        self.children[s].logp = nodes[c].logp
+                self.root.ch = 0
+                self.root.node = 0
+                self.root.mask = nodes[0].mask
+                self.root.first = nodes[0].first
+                self.root.logp = NOT_A_WORD
+                for s in range(nodes[0].first, nodes[0].first + nodes[0].mask + 1 if n_nodes > 1 else 0):
+                    if self.children[s].ch < ROOT_DIRECT:
+                        self.root_direct[self.children[s].ch] = self.children[s]
         finally:
             free(start)
             free(edge)
             free(queue)
             free(new_id)
+            free(nodes)
         return 0
 
     def __dealloc__(self):
-        free(self.nodes)
         free(self.children)
-        free(self.root)
+        free(self.root_direct)
 
-    cdef inline int32_t _child(self, int32_t node, uint32_t ch) noexcept nogil:
-        if node == 0 and ch < ROOT_DIRECT:
-            return self.root[ch]
-        cdef uint32_t mask = self.nodes[node].mask
-        cdef const ChildSlot *table = &self.children[self.nodes[node].first]
+    cdef inline const ChildSlot *_start(self, uint32_t ch) noexcept nogil:
+        """The edge from the root for `ch`, or NULL."""
+        if ch < ROOT_DIRECT:
+            return &self.root_direct[ch] if self.root_direct[ch].ch == ch else NULL
+        return self._step(&self.root, ch)
+
+    cdef inline const ChildSlot *_step(self, const ChildSlot *at, uint32_t ch) noexcept nogil:
+        """The edge for `ch` out of the node `at` leads to, or NULL."""
+        cdef uint32_t mask = at.mask
+        cdef const ChildSlot *table = &self.children[at.first]
         cdef uint32_t slot = _child_hash(ch) & mask
         while True:
             if table[slot].ch == ch:
-                return table[slot].node
+                return &table[slot]
             if table[slot].ch == EMPTY_CHAR:
-                return -1
+                return NULL
             slot = (slot + 1) & mask
 
     cdef void _best_path(self, const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
@@ -431,12 +525,12 @@ cdef class CompiledLexicon:
                          int32_t *digit_end) noexcept nogil:
         """next_cut[i] = end of the best token starting at i, for all i < n."""
         cdef Py_ssize_t i, j, k, end
-        cdef int32_t node
         cdef uint8_t c
         cdef double score, candidate
         cdef bint has_word
         cdef int depth
-        cdef int32_t stack_node[WALK_STACK]
+        cdef const ChildSlot *edge
+        cdef const ChildSlot *stack_node[WALK_STACK]
         cdef Py_ssize_t stack_end[WALK_STACK]
         best[n] = 0.0
         for i in range(n - 1, -1, -1):
@@ -471,25 +565,30 @@ cdef class CompiledLexicon:
                 elif ((text[i + 1] == 0x2E or text[i + 1] == 0xFF0E) and i + 2 < n
                       and _char_class(classes, text[i + 2]) & CLASS_DIGIT):
                     digit_end[i] = digit_end[i + 2]
+            # the walk from i - 4 will first probe the child table of its first
+            # character's edge: start that cache miss now, to overlap with this walk
+            if i >= 4 and text[i - 4] < ROOT_DIRECT:
+                edge = &self.root_direct[text[i - 4]]
+                NZ_PREFETCH(&self.children[edge.first + (_child_hash(text[i - 3]) & edge.mask)])
             # lexicon words starting at i; a NUMBER in a word matches a whole number
             score = 0.0
             j = -1
             has_word = False
             depth = 0
-            stack_node[0] = self._child(0, text[i])
+            stack_node[0] = self._start(text[i])
             stack_end[0] = i + 1
             depth = 1
             if self.has_number and _number_starts(text, classes, i):
-                stack_node[1] = self._child(0, NUMBER)
+                stack_node[1] = self._start(NUMBER)
                 stack_end[1] = digit_end[i]
                 depth = 2
             while depth > 0:
                 depth -= 1
-                node = stack_node[depth]
+                edge = stack_node[depth]
                 k = stack_end[depth]
-                while node >= 0:
-                    if self.nodes[node].logp <= 0.0:
-                        candidate = self.nodes[node].logp + best[k]
+                while edge != NULL:
+                    if edge.logp <= 0.0:
+                        candidate = edge.logp + best[k]
                         if not has_word or candidate > score or (candidate == score and k > j):
                             score = candidate
                             j = k
@@ -497,10 +596,10 @@ cdef class CompiledLexicon:
                     if k >= n:
                         break
                     if self.has_number and depth < WALK_STACK and _number_starts(text, classes, k):
-                        stack_node[depth] = self._child(node, NUMBER)
+                        stack_node[depth] = self._step(edge, NUMBER)
                         stack_end[depth] = digit_end[k]
-                        depth += stack_node[depth] >= 0
-                    node = self._child(node, text[k])
+                        depth += stack_node[depth] != NULL
+                    edge = self._step(edge, text[k])
                     k += 1
             if not has_word or (c & (CLASS_RUN | CLASS_SPACE | CLASS_REPEAT)):
                 candidate = self.unknown_score + best[unit_end[i]]
@@ -547,26 +646,35 @@ cdef class CompiledLexicon:
             i = j
         return result
 
-    def render(self, str text not None, const uint8_t[::1] classes not None, str separator not None,
+    def render(self, text not None, const uint8_t[::1] classes not None, str separator not None,
                bint at_line_start):
-        """Segment `text` and write it as UTF-8: tokens joined by `separator`,
-        whitespace tokens dropped except that every line feed is kept.  Returns
-        (bytes, at_line_start after the text) so long lines can come in pieces."""
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, j, k, m = 0
+        """Segment `text` (a str, or UTF-8 bytes decoded here without the GIL,
+        invalid sequences replaced by U+FFFD as Python's "replace" does) and
+        write it as UTF-8: tokens joined by `separator`, whitespace tokens
+        dropped except that every line feed is kept.  Returns (bytes,
+        at_line_start after the text, invalid bytes replaced), so long lines
+        can come in pieces."""
         cdef bytes sep_utf8 = separator.encode("utf-8", "surrogatepass")
         cdef const uint8_t *sep = <const uint8_t *> (<char *> sep_utf8)
         cdef Py_ssize_t sep_n = len(sep_utf8)
         cdef bint line_start = at_line_start
+        cdef bint is_bytes = isinstance(text, bytes)
+        cdef Py_ssize_t n = len(text), i = 0, j, k, m = 0, invalid = 0
         if n == 0:
-            return b"", line_start
+            return b"", line_start, 0
+        if not is_bytes and not isinstance(text, str):
+            raise TypeError("render() takes str or UTF-8 bytes")
         cdef _Work work = _scratch(n, 4 * n + n * sep_n)
         cdef uint8_t *buf = work.out
         cdef const uint32_t *codes = work.codes
         cdef const uint8_t *table = &classes[0]
-        cdef const void *data = PyUnicode_DATA(text)
-        cdef unsigned int kind = PyUnicode_KIND(text)
+        cdef const void *data = <const void *> (<char *> text) if is_bytes else PyUnicode_DATA(text)
+        cdef unsigned int kind = 0 if is_bytes else PyUnicode_KIND(text)
         with nogil:
-            _load_codes(data, kind, n, work.codes)
+            if is_bytes:
+                n = _decode_utf8(<const uint8_t *> data, n, work.codes, &invalid)
+            else:
+                _load_codes(data, kind, n, work.codes)
             self._best_path(work.codes, n, table, work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
             while i < n:
                 j = work.next_cut[i]
@@ -584,7 +692,7 @@ cdef class CompiledLexicon:
                         m = _put_utf8(buf, m, codes[k])
                     line_start = False
                 i = j
-        return PyBytes_FromStringAndSize(<char *> buf, m), line_start
+        return PyBytes_FromStringAndSize(<char *> buf, m), line_start, invalid
 
 
 # ---------------------------------------------------------------- fragment counting
@@ -716,7 +824,7 @@ def count_fragments(CompiledLexicon solid, str text not None, const uint8_t[::1]
     cdef const uint32_t *codes = work.codes
     cdef const uint8_t *table = &classes[0]
     cdef const uint8_t *words = &word_table[0]
-    cdef int32_t node
+    cdef const ChildSlot *edge
     with nogil:
         _load_codes(data, kind, n, work.codes)
         if fold_numbers:
@@ -729,14 +837,14 @@ def count_fragments(CompiledLexicon solid, str text not None, const uint8_t[::1]
             start = i
             reach = i + 1       # furthest end of a solid word starting in the fragment so far
             while i < n and _is_word(words, codes[i]):
-                node = solid._child(0, codes[i])
+                edge = solid._start(codes[i])
                 k = i + 1
-                while node >= 0:
-                    if solid.nodes[node].logp <= 0.0 and k > reach:
+                while edge != NULL:
+                    if edge.logp <= 0.0 and k > reach:
                         reach = k
                     if k >= n or not _is_word(words, codes[k]):
                         break
-                    node = solid._child(node, codes[k])
+                    edge = solid._step(edge, codes[k])
                     k += 1
                 end = i + 1
                 if end < n and _is_word(words, codes[end]) and reach <= end and not (
