@@ -27,7 +27,7 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3"] if os.name != "nt" else ["/O2"],
     )
-    for name in ("ngrams", "unigram")
+    for name in ("ngrams", "unigram", "cooccur", "glove")
 ]
 
 setup(
@@ -41,7 +41,7 @@ setup(
     packages=find_packages(include=["nlpzero", "nlpzero.*"]),
     package_data={"nlpzero._ext": ["*.pyx", "*.pxd"]},
     ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
-    install_requires=["numpy>=1.23", "click>=8.0", "jieba>=0.42"],
+    install_requires=["numpy>=1.23", "scipy>=1.8", "click>=8.0", "jieba>=0.42", "gensim>=4.0"],
     extras_require={"test": ["pytest>=7", "hypothesis>=6"]},
     entry_points={"console_scripts": ["nlpzero = nlpzero.cli:main"]},
     classifiers=[

@@ -269,6 +269,132 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
                 log.warning("%d invalid bytes replaced in %s", invalid, "<stdin>" if path == "-" else path)
 
 
+# ---------------------------------------------------------------- vectors
+
+@main.command("vectors")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, metavar="VECTORS", help="Vectors file (word2vec format).")
+@click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize with this lexicon or tokenizer model.")
+@click.option("--tokenized", is_flag=True, help="The corpus is already tokenized: split on whitespace.")
+@click.option("--method", type=click.Choice(["glove", "word2vec"]), default="glove", show_default=True,
+              help="glove: simpler GloVe, <v_i, v_j> fits PMI (compiled); word2vec: gensim's skip-gram.")
+@click.option("--dim", type=click.IntRange(2), default=None,
+              help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; word2vec 100].")
+@click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, word2vec 5].")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, word2vec 5].")
+@click.option("--min-count", type=click.IntRange(1), default=5, show_default=True, help="Rarest word kept.")
+@click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words.")
+@click.option("--truncate", is_flag=True,
+              help="glove: cap pair weights (x/100)^0.75 at 1, as the original does (helps rare words, "
+                   "under-fits frequent ones).")
+@click.option("--model", type=click.Choice(["shared", "concat", "sum"]), default="shared", show_default=True,
+              help="glove: one vector per word, or separate word/context vectors concatenated or summed.")
+@click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
+@click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
+@click.option("--seed", type=int, default=1, show_default=True)
+@corpus_options
+def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, min_count, max_vocab,
+                    truncate, model, binary, threads, seed, encoding, quiet):
+    """Train word vectors on CORPUS.
+
+    Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
+    already tokenized (English, `nlpzero tokenize` output) takes --tokenized.
+
+    \b
+    Examples:
+      nlpzero discover news.txt -o news.tsv && nlpzero vectors news.txt -l news.tsv -o news.vec
+      nlpzero vectors text8.txt --tokenized --method word2vec -o text8.vec
+    """
+    from .discover import default_jobs
+    from .vectors import WordVectors, build_vocabulary, cooccurrence, token_lines, train_glove, train_word2vec
+
+    if bool(lexicon) == tokenized:
+        raise click.UsageError("give either -l LEXICON or --tokenized")
+    tokenizer = Tokenizer.load(lexicon) if lexicon else None
+    source = Corpus(list(corpus), encoding=encoding)
+    threads = threads or default_jobs()
+
+    def lines():
+        return token_lines(source, tokenizer)
+
+    if method == "word2vec":
+        vocabulary, vectors = train_word2vec(lines(), dim=dim or 100, window=window or 5, epochs=epochs or 5,
+                                             min_count=min_count, max_vocab=max_vocab, threads=threads, seed=seed)
+    else:
+        vocabulary = build_vocabulary(lines(), min_count=min_count, max_vocab=max_vocab)
+        if len(vocabulary) < 2:
+            raise InputError("fewer than two words reach --min-count: nothing to train")
+        cooc = cooccurrence(lines(), vocabulary, window=window or 10)
+        log.info("%d words, %d co-occurring pairs", len(vocabulary), cooc.nnz)
+
+        def report(epoch, loss):
+            if not quiet:
+                click.echo(f"\repoch {epoch}/{epochs or 15}  loss {loss:.4f}", err=True, nl=False)
+        vectors = train_glove(cooc, vocabulary, dim=dim, epochs=epochs or 15, threads=threads,
+                              truncate=truncate, model=model, seed=seed, progress=report)
+        if not quiet:
+            click.echo("", err=True)
+    if len(vocabulary) == 0:
+        raise InputError("no word reaches --min-count: nothing to train")
+    WordVectors(vocabulary.words, vectors, vocabulary.counts).save(output, binary=binary)
+    log.info("wrote %s (%d words, dimension %d)", output, len(vocabulary), vectors.shape[1])
+
+
+def _query_options(fn):
+    fn = click.option("-k", "--top", "k", type=click.IntRange(1), default=10, show_default=True,
+                      help="How many answers.")(fn)
+    fn = click.option("-v", "--vectors", "vectors_path", required=True, metavar="VECTORS",
+                      help="Vectors file (word2vec text or binary).")(fn)
+    return fn
+
+
+def _print_ranked(pairs):
+    for word, score in pairs:
+        click.echo(f"{word}\t{score:.4f}")
+
+
+@main.command("similar")
+@_query_options
+@click.argument("word")
+def similar_command(vectors_path, k, word):
+    """Words most similar to WORD (cosine of their vectors)."""
+    from .vectors import WordVectors
+    _print_ranked(WordVectors.load(vectors_path).similar(word, k))
+
+
+@main.command("related")
+@_query_options
+@click.argument("word")
+def related_command(vectors_path, k, word):
+    """Words most related to WORD (inner product: their PMI, for simpler GloVe)."""
+    from .vectors import WordVectors
+    _print_ranked(WordVectors.load(vectors_path).related(word, k))
+
+
+@main.command("analogy")
+@_query_options
+@click.option("--mul", is_flag=True, help="3CosMul instead of 3CosAdd.")
+@click.argument("a")
+@click.argument("b")
+@click.argument("c")
+def analogy_command(vectors_path, k, mul, a, b, c):
+    """Answer A - B + C: `nlpzero analogy -v V 国王 男人 女人` asks 国王 - 男人 + 女人
+    (king is to man as what is to woman?)."""
+    from .vectors import WordVectors
+    _print_ranked(WordVectors.load(vectors_path).analogy(a, b, c, k, method="mul" if mul else "add"))
+
+
+@main.command("keywords")
+@_query_options
+@click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize SENTENCE with this lexicon (else split on spaces).")
+@click.argument("sentence")
+def keywords_command(vectors_path, k, lexicon, sentence):
+    """The words of SENTENCE that best predict it: ranked by <Σ v_i, v_w>."""
+    from .vectors import WordVectors
+    tokens = Tokenizer.load(lexicon).tokenize(sentence) if lexicon else sentence.split()
+    _print_ranked(WordVectors.load(vectors_path).keywords([t for t in tokens if not t.isspace()], k))
+
+
 @main.command("compile")
 @click.argument("lexicon")
 @click.option("-o", "--output", required=True, metavar="MODEL", help="Model file to write.")

@@ -38,6 +38,24 @@ def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
         raise
 
 
+@contextlib.contextmanager
+def atomic_path(path: str):
+    """A temporary path beside `path` for a library that insists on writing by
+    name; renamed to `path` when the block succeeds, removed otherwise."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        raise InputError(f"{path}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
+    os.close(fd)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
 def open_input(path: str):
     """Open a file for binary reading; a missing or unreadable file is an InputError."""
     try:

@@ -1,0 +1,160 @@
+import random
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+
+from nlpzero import FormatError
+from nlpzero._ext import glove as glove_kernel
+from nlpzero._ext.cooccur import PairCounter
+from nlpzero.cli import main
+from nlpzero.vectors import (UnknownWord, WordVectors, build_vocabulary, cooccurrence, default_dimension,
+                             train_glove)
+from nlpzero.vectors.glove import pmi_targets
+
+
+def reference_pairs(ids, window, harmonic):
+    out = {}
+    for p, a in enumerate(ids):
+        if a < 0:
+            continue
+        for q in range(p + 1, min(len(ids), p + window + 1)):
+            b = ids[q]
+            if b == -1:
+                break
+            if b < 0 or b == a:
+                continue
+            key = (min(a, b), max(a, b))
+            out[key] = out.get(key, 0.0) + (1.0 / (q - p) if harmonic else 1.0)
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-2, 6), max_size=60), st.integers(1, 5), st.booleans())
+def test_pair_kernel_matches_reference(ids, window, harmonic):
+    counter = PairCounter()
+    half = len(ids) // 2
+    counter.add(np.array(ids[:half], dtype=np.int32), window, harmonic)
+    other = PairCounter()
+    other.add(np.array(ids[half:], dtype=np.int32), window, harmonic)
+    counter.merge(other)
+    rows, cols, weights = counter.arrays()
+    got = {(int(r), int(c)): w for r, c, w in zip(rows, cols, weights)}
+    expected = reference_pairs(ids[:half], window, harmonic)
+    for key, w in reference_pairs(ids[half:], window, harmonic).items():
+        expected[key] = expected.get(key, 0.0) + w
+    assert got.keys() == expected.keys()
+    for key in got:
+        assert got[key] == pytest.approx(expected[key])
+
+
+def numpy_glove_epoch(vectors, grads, rows, cols, targets, weights, order, eta):
+    """Plain NumPy restatement of the kernel's update (shared vectors, float32)."""
+    loss = 0.0
+    for p in order:
+        i, j = rows[p], cols[p]
+        v, c = vectors[i].copy(), vectors[j].copy()
+        d = np.float32(np.dot(v, c)) - targets[p]
+        scale = weights[p] * d
+        g1, g2 = scale * c, scale * v
+        grads[i] += g1 * g1
+        grads[j] += g2 * g2
+        vectors[i] = v - eta * g1 / np.sqrt(grads[i])
+        vectors[j] = c - eta * g2 / np.sqrt(grads[j])
+        loss += float(weights[p] * d * d)
+    return loss
+
+
+def test_glove_kernel_matches_numpy_reference():
+    rng = np.random.default_rng(0)
+    n, dim, pairs = 30, 8, 200
+    rows = rng.integers(0, n, pairs).astype(np.int32)
+    cols = ((rows + rng.integers(1, n, pairs)) % n).astype(np.int32)
+    targets = rng.normal(0, 2, pairs).astype(np.float32)
+    weights = rng.random(pairs).astype(np.float32)
+    order = rng.permutation(pairs).astype(np.int64)
+    vectors = ((rng.random((n, dim)) - 0.5) / dim).astype(np.float32)
+    grads = np.ones((n, dim), dtype=np.float32)
+    ref_vectors, ref_grads = vectors.copy(), grads.copy()
+    loss = glove_kernel.train_slice(vectors, grads, vectors, grads, rows, cols, targets, weights, order,
+                                    0, pairs, 0.1, False)
+    ref_loss = numpy_glove_epoch(ref_vectors, ref_grads, rows, cols, targets, weights, order, np.float32(0.1))
+    assert np.allclose(vectors, ref_vectors, rtol=1e-4, atol=1e-6)
+    assert np.allclose(grads, ref_grads, rtol=1e-4)
+    assert loss == pytest.approx(ref_loss, rel=1e-4)
+
+
+def _topic_lines(seed=0, n=3000):
+    """Two topics whose words co-occur only within their topic."""
+    rng = random.Random(seed)
+    topics = [["cat", "dog", "pet", "fur", "paw"], ["car", "road", "wheel", "engine", "fuel"]]
+    return [[rng.choice(topics[t]) for _ in range(8)] for t in (rng.randrange(2) for _ in range(n))]
+
+
+def test_glove_learns_pmi_structure():
+    lines = _topic_lines()
+    vocab = build_vocabulary(lines, min_count=1)
+    cooc = cooccurrence(lines, vocab, window=3)
+    assert cooc.nnz == 20          # 5 x 4 / 2 pairs per topic, none across
+    vectors = train_glove(cooc, vocab, dim=8, epochs=60, threads=1)
+    wv = WordVectors(vocab.words, vectors, vocab.counts)
+    assert {w for w, _ in wv.related("cat", 4)} == {"dog", "pet", "fur", "paw"}
+    assert {w for w, _ in wv.similar("road", 4)} == {"car", "wheel", "engine", "fuel"}
+    # <v_i, v_j> approximates the PMI targets
+    fitted = np.einsum("ij,ij->i", vectors[cooc.row], vectors[cooc.col])
+    assert np.abs(fitted - pmi_targets(cooc, vocab.counts)).max() < 0.1
+    again = train_glove(cooc, vocab, dim=8, epochs=60, threads=1)
+    assert np.array_equal(vectors, again)          # deterministic with one thread
+
+
+def test_queries_and_formats(tmp_path):
+    words = ["king", "man", "woman", "queen", "apple"]
+    vectors = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 1], [-1, -1, -1]], dtype=np.float32)
+    wv = WordVectors(words, vectors)
+    assert wv.analogy("king", "man", "woman", 1)[0][0] == "queen"
+    assert wv.analogy("king", "man", "woman", 1, method="mul")[0][0] == "queen"
+    assert wv.keywords(["king", "queen", "apple", "nonsense"], 1)[0][0] in {"king", "queen"}
+    assert wv.by_importance(1, least=True)[0][0] in {"man", "woman"}
+    assert wv.sentence_similarity(["king"], ["king"]) == pytest.approx(1.0)
+    with pytest.raises(UnknownWord, match="xyz"):
+        wv.similar("xyz")
+    for binary in (False, True):
+        path = str(tmp_path / f"v{binary}.vec")
+        wv.save(path, binary=binary)
+        loaded = WordVectors.load(path)
+        assert loaded.words == words and np.allclose(loaded.vectors, vectors)
+    assert default_dimension(70000) == 93
+
+
+@pytest.mark.parametrize("content", [b"", b"garbage\n", b"2 3\nking 1 2\n", b"\x00\x01\x02\x03"])
+def test_damaged_vectors_file(tmp_path, content):
+    path = tmp_path / "bad.vec"
+    path.write_bytes(content)
+    with pytest.raises(FormatError):
+        WordVectors.load(str(path))
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def test_cli_vectors_and_queries(tmp_path):
+    corpus = tmp_path / "text.txt"
+    corpus.write_text("\n".join(" ".join(line) for line in _topic_lines()), encoding="utf-8")
+    out = str(tmp_path / "v.vec")
+    result = run("vectors", str(corpus), "--tokenized", "-o", out, "--dim", "8", "--epochs", "40", "-q",
+                 "--min-count", "1", "--window", "3")
+    assert result.exit_code == 0, result.output
+    related = run("related", "-v", out, "cat", "-k", "4").stdout.split("\n")
+    assert {line.split("\t")[0] for line in related if line} == {"dog", "pet", "fur", "paw"}
+    assert run("similar", "-v", out, "car", "-k", "2").exit_code == 0
+    assert run("analogy", "-v", out, "cat", "dog", "car").exit_code == 0
+    assert run("keywords", "-v", out, "cat dog road").exit_code == 0
+    unknown = run("similar", "-v", out, "zebra")
+    assert unknown.exit_code != 0 and "not in the vocabulary: zebra" in unknown.output
+    assert run("vectors", str(corpus), "-o", out).exit_code != 0          # neither -l nor --tokenized
+    bad = tmp_path / "bad.vec"
+    bad.write_bytes(b"\x00garbage")
+    result = run("similar", "-v", str(bad), "cat")
+    assert result.exit_code != 0 and "Traceback" not in result.output
