@@ -395,6 +395,57 @@ def keywords_command(vectors_path, k, lexicon, sentence):
     _print_ranked(WordVectors.load(vectors_path).keywords([t for t in tokens if not t.isspace()], k))
 
 
+# ---------------------------------------------------------------- templates
+
+@main.command("templates")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-l", "--lexicon", required=True, metavar="LEXICON", help="Lexicon or tokenizer model.")
+@click.option("-o", "--output", metavar="TEMPLATES", help="Write all templates here; else print the top ones.")
+@click.option("--window", type=click.IntRange(1), default=5, show_default=True, help="Skip-gram window.")
+@click.option("--min-count", type=click.IntRange(1), default=None,
+              help="Rarest pair/template kept  [default: grows with the corpus, as in discover].")
+@click.option("--min-pmi", type=float, default=2.0, show_default=True, help="Strong pairs have PMI above this.")
+@click.option("--top", type=click.IntRange(1), default=None, help="Keep the K most frequent  [printed: 30].")
+@corpus_options
+def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, encoding, quiet):
+    """Find the frequent sentence templates of CORPUS ("[X] 怎么样", "为什么 [X]").
+
+    Without -o, prints the top non-trivial templates ([X] w [X] is trivial)."""
+    from .templates import TemplateFinder, sentences
+    from .vectors.cooccur import token_lines
+
+    tokenizer = Tokenizer.load(lexicon)
+    source = Corpus(list(corpus), encoding=encoding)
+    finder = TemplateFinder(window)
+    finder.train(sentences(token_lines(source, tokenizer)))
+    found = finder.find(sentences(token_lines(source, tokenizer)), min_count=min_count, min_pmi=min_pmi)
+    if output is None:
+        found.write(click.get_text_stream("stdout"), limit=top or 30, trivial=False)
+    else:
+        with atomic_output(output, "w", encoding="utf-8") as out:
+            found.write(out, limit=top)
+        log.info("wrote %s (%d templates)", output, len(found) if top is None else min(top, len(found)))
+
+
+@main.command("parse")
+@click.argument("sentence_args", nargs=-1, required=True, metavar="SENTENCE...")
+@click.option("-t", "--templates", "templates_path", required=True, metavar="TEMPLATES")
+@click.option("-l", "--lexicon", required=True, metavar="LEXICON")
+@click.option("--json", "as_json", is_flag=True, help="One JSON tree per line instead of ASCII trees.")
+def parse_command(sentence_args, templates_path, lexicon, as_json):
+    """Parse SENTENCEs ('-' reads lines from stdin) into nested templates."""
+    from .templates import Parser, Templates, sentences
+
+    parser = Parser(Templates.load(templates_path))
+    tokenizer = Tokenizer.load(lexicon)
+    texts = click.get_text_stream("stdin") if sentence_args == ("-",) else sentence_args
+    for text in texts:
+        text = text.rstrip("\n")
+        for ws in list(sentences([[t for t in tokenizer.tokenize(text) if not t.isspace()]])) or [[]]:
+            tree = parser.parse(ws)
+            click.echo(tree.to_json() if as_json else tree.render() + "\n")
+
+
 @main.command("compile")
 @click.argument("lexicon")
 @click.option("-o", "--output", required=True, metavar="MODEL", help="Model file to write.")

@@ -1,0 +1,349 @@
+"""Sentence templates and structure parsing (nlp-zero's part three).
+
+A *template* is a sequence of fixed words and placeholders [X] -- "[X] 怎么样",
+"为什么 [X]", "[X] 的 [X] 是 什么" -- each placeholder standing for one or more
+words.  :class:`TemplateFinder` counts words and ordered word pairs within a
+window (skip-grams); in each sentence it links the strong pairs (probability
+and PMI above thresholds) into a DAG, enumerates the DAG's paths and turns each
+into a template: the path's words stay fixed, skipped words and the sentence's
+ends beyond the path become placeholders (runs of them merged).  Templates are
+counted over the corpus and the frequent ones kept.
+
+:class:`Parser` covers a sentence with nested, non-crossing templates (each
+placeholder is itself a block) maximising Σ ln p(template); a block no template
+covers costs ``null_score`` per word beyond the first.  Ties go to templates
+with more fixed words.
+
+Limits keep one pathological sentence from stalling a run: sentences are the
+runs of word tokens between punctuation, at most MAX_SENTENCE_TOKENS tokens are
+used, at most MAX_PATHS paths are enumerated per sentence and at most
+MAX_MATCH_STATES matching states explored per sentence.
+
+File format (TSV, version 1): a header ``#nlpzero-templates 1 templates=N
+total=T``, then ``template<TAB>count`` lines, the template's items separated by
+single spaces and placeholders written ``[X]``.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, Sequence
+
+from .errors import FormatError
+from .fileio import atomic_output, open_input
+
+X = None                        # a placeholder inside a template tuple
+X_TEXT = "[X]"
+HEADER = "#nlpzero-templates"
+VERSION = 1
+MAX_SENTENCE_TOKENS = 40
+MAX_PATHS = 256
+MAX_MATCH_STATES = 20000
+DEFAULT_WINDOW = 5
+DEFAULT_MIN_PMI = 2.0
+DEFAULT_NULL_SCORE = -20.0
+
+Template = tuple   # of str and None
+
+
+def template_text(template: Template) -> str:
+    return " ".join(X_TEXT if item is X else item for item in template)
+
+
+def parse_template(text: str) -> Template:
+    items = tuple(X if item == X_TEXT else item for item in text.split(" "))
+    if not items or any(item == "" for item in items):
+        raise ValueError(f"not a template: {text!r}")
+    return items
+
+
+def is_trivial(template: Template) -> bool:
+    """[X] w [X]: one word between two placeholders (e.g. [X] 的 [X])."""
+    return len(template) == 3 and template[0] is X and template[2] is X
+
+
+def fixed_words(template: Template) -> int:
+    return sum(item is not X for item in template)
+
+
+def sentences(token_lines: Iterable[list[str]]) -> Iterator[list[str]]:
+    """Runs of word tokens (those starting with a letter, digit or ideograph)
+    between punctuation and spaces, capped at MAX_SENTENCE_TOKENS."""
+    for tokens in token_lines:
+        run: list[str] = []
+        for token in tokens:
+            if token[:1].isalnum():
+                run.append(token)
+            elif run:
+                yield run[:MAX_SENTENCE_TOKENS]
+                run = []
+        if run:
+            yield run[:MAX_SENTENCE_TOKENS]
+
+
+class TemplateFinder:
+    """Counts for template discovery; ``train`` can be called any number of times."""
+
+    def __init__(self, window: int = DEFAULT_WINDOW):
+        self.window = window
+        self.words: collections.Counter = collections.Counter()
+        self.pairs: collections.Counter = collections.Counter()
+
+    def train(self, sentence_list: Iterable[Sequence[str]]) -> "TemplateFinder":
+        for ws in sentence_list:
+            self.words.update(ws)
+            for i, a in enumerate(ws):
+                for b in ws[i + 1:i + 1 + self.window]:
+                    self.pairs[a, b] += 1
+        return self
+
+    def strong_pairs(self, min_count: int | None = None, min_pmi: float = DEFAULT_MIN_PMI) -> set:
+        """Ordered pairs seen min_count times (default: grows with the corpus as in
+        discovery) with ln p(ab)/(p(a)p(b)) > min_pmi."""
+        total_words = max(sum(self.words.values()), 1)
+        total_pairs = max(sum(self.pairs.values()), 1)
+        if min_count is None:
+            min_count = max(2, round(math.sqrt(total_words) / 500))
+        strong = set()
+        for (a, b), c in self.pairs.items():
+            if c >= min_count:
+                pmi = math.log(c / total_pairs) - math.log(self.words[a] / total_words) \
+                    - math.log(self.words[b] / total_words)
+                if pmi > min_pmi:
+                    strong.add((a, b))
+        return strong
+
+    def find(self, sentence_list: Iterable[Sequence[str]], min_count: int | None = None,
+             min_pmi: float = DEFAULT_MIN_PMI) -> "Templates":
+        """Count the templates of the sentences; keep those seen min_count times."""
+        strong = self.strong_pairs(min_count, min_pmi)
+        counts: collections.Counter = collections.Counter()
+        for ws in sentence_list:
+            for template in sentence_templates(ws, strong, self.window):
+                counts[template] += 1
+        total = sum(counts.values())
+        if min_count is None:
+            min_count = max(2, round(math.sqrt(max(sum(self.words.values()), 1)) / 500))
+        return Templates({t: c for t, c in counts.items() if c >= min_count}, total)
+
+
+def sentence_templates(ws: Sequence[str], strong: set, window: int) -> list[Template]:
+    """The templates of one sentence: every path of its strong-pair DAG."""
+    n = len(ws)
+    successors = [[k for k in range(i + 1, min(n, i + 1 + window)) if (ws[i], ws[k]) in strong] for i in range(n)]
+    has_predecessor = [False] * n
+    for i in range(n):
+        for k in successors[i]:
+            has_predecessor[k] = True
+    paths: list[list[int]] = []
+
+    def walk(path):
+        if len(paths) >= MAX_PATHS:
+            return
+        nxt = successors[path[-1]]
+        if not nxt:
+            paths.append(list(path))
+            return
+        for k in nxt:
+            path.append(k)
+            walk(path)
+            path.pop()
+
+    for start in range(n):
+        if not has_predecessor[start]:
+            walk([start])
+    templates = []
+    for path in paths:
+        items: list = [X] if path[0] > 0 else []
+        for a, b in zip(path, path[1:] + [None]):
+            items.append(ws[a])
+            if (b is None and a < n - 1) or (b is not None and b > a + 1):
+                items.append(X)
+        templates.append(tuple(items))
+    return templates
+
+
+@dataclass
+class Templates:
+    """Template counts: save/load, matching, probabilities."""
+    counts: dict
+    total: int = 0
+    _trie: dict = field(default=None, repr=False)
+
+    def __post_init__(self):
+        self.total = self.total or sum(self.counts.values())
+
+    def __len__(self) -> int:
+        return len(self.counts)
+
+    def logprob(self, template: Template) -> float:
+        return math.log(self.counts[template]) - math.log(max(self.total, 1))
+
+    def top(self, k: int | None = None, trivial: bool = True) -> list[tuple[Template, int]]:
+        ranked = sorted(((t, c) for t, c in self.counts.items() if trivial or not is_trivial(t)),
+                        key=lambda tc: (-tc[1], template_text(tc[0])))
+        return ranked[:k]
+
+    # ------------------------------------------------------------ matching
+    def _root(self) -> dict:
+        if self._trie is None:
+            self._trie = {}
+            for template in self.counts:
+                node = self._trie
+                for item in template:
+                    node = node.setdefault(item, {})
+                node[""] = template          # "" marks the end (no token is empty)
+        return self._trie
+
+    def matches(self, ws: Sequence[str]) -> list[tuple[int, int, Template, tuple]]:
+        """Every occurrence (start, end, template, fixed positions) of a template
+        in ws[start:end], a placeholder matching one or more words."""
+        root = self._root()
+        n = len(ws)
+        found = []
+        budget = [MAX_MATCH_STATES]
+
+        def search(node, pos, start, fixed):
+            if budget[0] <= 0:
+                return
+            budget[0] -= 1
+            if "" in node and pos > start:
+                found.append((start, pos, node[""], tuple(fixed)))
+            if pos >= n:
+                return
+            child = node.get(ws[pos])
+            if child is not None:
+                fixed.append(pos)
+                search(child, pos + 1, start, fixed)
+                fixed.pop()
+            child = node.get(X)
+            if child is not None:
+                for end in range(pos + 1, n + 1):
+                    search(child, end, start, fixed)
+
+        for start in range(n):
+            search(root, start, start, [])
+        return found
+
+    # ------------------------------------------------------------ files
+    def save(self, path: str) -> None:
+        with atomic_output(path, "w", encoding="utf-8") as out:
+            self.write(out)
+
+    def write(self, out, limit: int | None = None, trivial: bool = True) -> None:
+        entries = [(t, c) for t, c in self.top(limit, trivial) if not any(i and " " in i for i in t)]
+        out.write(f"{HEADER} {VERSION} templates={len(entries)} total={self.total}\n")
+        for template, c in entries:
+            out.write(f"{template_text(template)}\t{c}\n")
+
+    @classmethod
+    def load(cls, path: str) -> "Templates":
+        with open_input(path) as f:
+            data = f.read()
+        try:
+            lines = data.decode("utf-8").splitlines()
+        except UnicodeDecodeError:
+            raise FormatError(f"{path}: not a templates file (not UTF-8 text)") from None
+        if not lines or not lines[0].startswith(HEADER + " "):
+            raise FormatError(f"{path}: not a templates file (no {HEADER} header)")
+        header = dict(re.findall(r"(\w+)=(\d+)", lines[0]))
+        if lines[0].split()[1] != str(VERSION):
+            raise FormatError(f"{path}: templates format version {lines[0].split()[1]} not supported")
+        counts = {}
+        for number, line in enumerate(lines[1:], 2):
+            try:
+                text, c = line.split("\t")
+                counts[parse_template(text)] = int(c)
+            except ValueError:
+                raise FormatError(f"{path}:{number}: expected template<TAB>count") from None
+        if "templates" in header and int(header["templates"]) != len(counts):
+            raise FormatError(f"{path}: truncated: header says {header['templates']} templates, found {len(counts)}")
+        return cls(counts, int(header.get("total", 0)))
+
+
+# ---------------------------------------------------------------- parsing
+
+@dataclass
+class Tree:
+    """A block of the sentence: its template (None for an unparsed span), its
+    words and the blocks filling its placeholders."""
+    template: Template | None
+    words: list[str]
+    children: list["Tree"] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.words)
+
+    def to_dict(self) -> dict:
+        return {"template": template_text(self.template) if self.template else None, "text": self.text,
+                "children": [c.to_dict() for c in self.children]}
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    def render(self) -> str:
+        """An indented ASCII tree, one block per line with its template."""
+        lines: list[str] = []
+
+        def visit(node, prefix, connector, child_prefix):
+            label = template_text(node.template) if node.template else "-"
+            lines.append(f"{prefix}{connector}{node.text}  ({label})")
+            for i, child in enumerate(node.children):
+                last = i == len(node.children) - 1
+                visit(child, child_prefix, "`- " if last else "|- ", child_prefix + ("   " if last else "|  "))
+
+        visit(self, "", "", "")
+        return "\n".join(lines)
+
+
+class Parser:
+    """Maximum-probability nesting of templates over a tokenized sentence."""
+
+    def __init__(self, templates: Templates, null_score: float = DEFAULT_NULL_SCORE):
+        self.templates = templates
+        self.null_score = null_score
+
+    def parse(self, ws: Sequence[str]) -> Tree:
+        ws = list(ws)[:MAX_SENTENCE_TOKENS]
+        if not ws:
+            return Tree(None, [])
+        by_span = collections.defaultdict(list)
+        for start, end, template, fixed in self.templates.matches(ws):
+            by_span[start, end].append((template, fixed))
+        memo: dict = {}
+
+        def best(i, j):
+            """(score, fixed words, tree) of the best parse of ws[i:j] as one block."""
+            if (i, j) in memo:
+                return memo[i, j]
+            result = (self.null_score * (j - i - 1), 0, Tree(None, ws[i:j]))
+            for template, fixed in by_span.get((i, j), ()):
+                score, n_fixed, children = self.templates.logprob(template), len(fixed), []
+                for a, b in _gaps(i, j, fixed):
+                    s, f, child = best(a, b)
+                    score += s
+                    n_fixed += f
+                    children.append(child)
+                if (round(score, 4), n_fixed) > (round(result[0], 4), result[1]):
+                    result = (score, n_fixed, Tree(template, ws[i:j], children))
+            memo[i, j] = result
+            return result
+
+        return best(0, len(ws))[2]
+
+
+def _gaps(i: int, j: int, fixed: tuple) -> list[tuple[int, int]]:
+    """The placeholder spans of a match over [i, j) whose fixed words are at `fixed`."""
+    gaps, pos = [], i
+    for f in fixed:
+        if f > pos:
+            gaps.append((pos, f))
+        pos = f + 1
+    if pos < j:
+        gaps.append((pos, j))
+    return gaps
