@@ -289,12 +289,14 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
                    "under-fits frequent ones).")
 @click.option("--model", type=click.Choice(["shared", "concat", "sum"]), default="shared", show_default=True,
               help="glove: one vector per word, or separate word/context vectors concatenated or summed.")
+@click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=1.0, show_default=True,
+              help="glove: raise word counts to this power in the PMI (0.75 is word2vec's smoothing).")
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
 @click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, min_count, max_vocab,
-                    truncate, model, binary, threads, seed, encoding, quiet):
+                    truncate, model, context_smoothing, binary, threads, seed, encoding, quiet):
     """Train word vectors on CORPUS.
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
@@ -331,7 +333,8 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
             if not quiet:
                 click.echo(f"\repoch {epoch}/{epochs or 15}  loss {loss:.4f}", err=True, nl=False)
         vectors = train_glove(cooc, vocabulary, dim=dim, epochs=epochs or 15, threads=threads,
-                              truncate=truncate, model=model, seed=seed, progress=report)
+                              truncate=truncate, model=model, seed=seed, smoothing=context_smoothing,
+                              progress=report)
         if not quiet:
             click.echo("", err=True)
     if len(vocabulary) == 0:
