@@ -33,6 +33,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator, Sequence
 
+import numpy as np
+
+from ._ext.cooccur import PairCounter
 from .errors import FormatError
 from .fileio import atomic_output, open_input
 
@@ -46,6 +49,7 @@ MAX_MATCH_STATES = 20000
 DEFAULT_WINDOW = 5
 DEFAULT_MIN_PMI = 2.0
 DEFAULT_NULL_SCORE = -20.0
+_BATCH = 1 << 20
 
 Template = tuple   # of str and None
 
@@ -86,36 +90,62 @@ def sentences(token_lines: Iterable[list[str]]) -> Iterator[list[str]]:
 
 
 class TemplateFinder:
-    """Counts for template discovery; ``train`` can be called any number of times."""
+    """Counts for template discovery; ``train`` can be called any number of times.
+    Word and ordered skip-gram pair counts are kept in compiled tables
+    (``nlpzero/_ext/cooccur.pyx``), keyed by word ids."""
 
     def __init__(self, window: int = DEFAULT_WINDOW):
         self.window = window
-        self.words: collections.Counter = collections.Counter()
-        self.pairs: collections.Counter = collections.Counter()
+        self.index: dict[str, int] = {}
+        self.word_counts = np.zeros(0, dtype=np.int64)
+        self.pairs = PairCounter(ordered=True)
+
+    @property
+    def total_words(self) -> int:
+        return int(self.word_counts.sum())
 
     def train(self, sentence_list: Iterable[Sequence[str]]) -> "TemplateFinder":
+        index = self.index
+        batch: list[int] = []
         for ws in sentence_list:
-            self.words.update(ws)
-            for i, a in enumerate(ws):
-                for b in ws[i + 1:i + 1 + self.window]:
-                    self.pairs[a, b] += 1
+            for w in ws:
+                i = index.get(w)
+                if i is None:
+                    i = index[w] = len(index)
+                batch.append(i)
+            batch.append(-1)                 # sentence end: windows stop here
+            if len(batch) >= _BATCH:
+                self._add(batch)
+                batch = []
+        if batch:
+            self._add(batch)
         return self
+
+    def _add(self, batch: list[int]) -> None:
+        ids = np.array(batch, dtype=np.int32)
+        self.pairs.add(ids, self.window, False)
+        counts = np.bincount(ids[ids >= 0], minlength=len(self.index))
+        if self.word_counts.shape[0] < counts.shape[0]:
+            self.word_counts = np.concatenate(
+                [self.word_counts, np.zeros(counts.shape[0] - self.word_counts.shape[0], dtype=np.int64)])
+        self.word_counts += counts
+
+    def _min_count(self, min_count: int | None) -> int:
+        return max(2, round(math.sqrt(max(self.total_words, 1)) / 500)) if min_count is None else min_count
 
     def strong_pairs(self, min_count: int | None = None, min_pmi: float = DEFAULT_MIN_PMI) -> set:
         """Ordered pairs seen min_count times (default: grows with the corpus as in
-        discovery) with ln p(ab)/(p(a)p(b)) > min_pmi."""
-        total_words = max(sum(self.words.values()), 1)
-        total_pairs = max(sum(self.pairs.values()), 1)
-        if min_count is None:
-            min_count = max(2, round(math.sqrt(total_words) / 500))
-        strong = set()
-        for (a, b), c in self.pairs.items():
-            if c >= min_count:
-                pmi = math.log(c / total_pairs) - math.log(self.words[a] / total_words) \
-                    - math.log(self.words[b] / total_words)
-                if pmi > min_pmi:
-                    strong.add((a, b))
-        return strong
+        discovery) with ln p(ab)/(p(a)p(b)) > min_pmi, as a set of id keys a << 32 | b."""
+        rows, cols, weights = self.pairs.arrays()
+        total_words = max(self.total_words, 1)
+        total_pairs = max(weights.sum(), 1.0)
+        counts = self.word_counts.astype(np.float64)
+        with np.errstate(divide="ignore"):
+            pmi = (np.log(weights / total_pairs) - np.log(counts[rows] / total_words)
+                   - np.log(counts[cols] / total_words))
+        keep = (weights >= self._min_count(min_count)) & (pmi > min_pmi)
+        keys = (rows[keep].astype(np.int64) << 32) | cols[keep].astype(np.int64)
+        return set(keys.tolist())
 
     def find(self, sentence_list: Iterable[Sequence[str]], min_count: int | None = None,
              min_pmi: float = DEFAULT_MIN_PMI) -> "Templates":
@@ -123,18 +153,18 @@ class TemplateFinder:
         strong = self.strong_pairs(min_count, min_pmi)
         counts: collections.Counter = collections.Counter()
         for ws in sentence_list:
-            for template in sentence_templates(ws, strong, self.window):
+            ids = [self.index.get(w, -1) for w in ws]
+            for template in sentence_templates(ws, ids, strong, self.window):
                 counts[template] += 1
         total = sum(counts.values())
-        if min_count is None:
-            min_count = max(2, round(math.sqrt(max(sum(self.words.values()), 1)) / 500))
-        return Templates({t: c for t, c in counts.items() if c >= min_count}, total)
+        return Templates({t: c for t, c in counts.items() if c >= self._min_count(min_count)}, total)
 
 
-def sentence_templates(ws: Sequence[str], strong: set, window: int) -> list[Template]:
+def sentence_templates(ws: Sequence[str], ids: Sequence[int], strong: set, window: int) -> list[Template]:
     """The templates of one sentence: every path of its strong-pair DAG."""
     n = len(ws)
-    successors = [[k for k in range(i + 1, min(n, i + 1 + window)) if (ws[i], ws[k]) in strong] for i in range(n)]
+    successors = [[k for k in range(i + 1, min(n, i + 1 + window))
+                   if ids[i] >= 0 and ids[k] >= 0 and (ids[i] << 32 | ids[k]) in strong] for i in range(n)]
     has_predecessor = [False] * n
     for i in range(n):
         for k in successors[i]:

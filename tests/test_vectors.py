@@ -14,7 +14,7 @@ from nlpzero.vectors import (UnknownWord, WordVectors, build_vocabulary, cooccur
 from nlpzero.vectors.glove import pmi_targets
 
 
-def reference_pairs(ids, window, harmonic):
+def reference_pairs(ids, window, harmonic, ordered=False):
     out = {}
     for p, a in enumerate(ids):
         if a < 0:
@@ -23,26 +23,26 @@ def reference_pairs(ids, window, harmonic):
             b = ids[q]
             if b == -1:
                 break
-            if b < 0 or b == a:
+            if b < 0 or (b == a and not ordered):
                 continue
-            key = (min(a, b), max(a, b))
+            key = (a, b) if ordered else (min(a, b), max(a, b))
             out[key] = out.get(key, 0.0) + (1.0 / (q - p) if harmonic else 1.0)
     return out
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(-2, 6), max_size=60), st.integers(1, 5), st.booleans())
-def test_pair_kernel_matches_reference(ids, window, harmonic):
-    counter = PairCounter()
+@given(st.lists(st.integers(-2, 6), max_size=60), st.integers(1, 5), st.booleans(), st.booleans())
+def test_pair_kernel_matches_reference(ids, window, harmonic, ordered):
+    counter = PairCounter(ordered)
     half = len(ids) // 2
     counter.add(np.array(ids[:half], dtype=np.int32), window, harmonic)
-    other = PairCounter()
+    other = PairCounter(ordered)
     other.add(np.array(ids[half:], dtype=np.int32), window, harmonic)
     counter.merge(other)
     rows, cols, weights = counter.arrays()
     got = {(int(r), int(c)): w for r, c, w in zip(rows, cols, weights)}
-    expected = reference_pairs(ids[:half], window, harmonic)
-    for key, w in reference_pairs(ids[half:], window, harmonic).items():
+    expected = reference_pairs(ids[:half], window, harmonic, ordered)
+    for key, w in reference_pairs(ids[half:], window, harmonic, ordered).items():
         expected[key] = expected.get(key, 0.0) + w
     assert got.keys() == expected.keys()
     for key in got:

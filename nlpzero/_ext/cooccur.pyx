@@ -26,13 +26,16 @@ cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
 
 
 cdef class PairCounter:
-    """Weighted counts of unordered id pairs seen within a window."""
+    """Weighted counts of id pairs seen within a window: unordered and without
+    self-pairs (co-occurrence), or ordered with them (`ordered`, skip-grams)."""
 
     cdef PairSlot *slots
     cdef uint64_t mask
     cdef readonly Py_ssize_t size
+    cdef readonly bint ordered   # count (a, b) with a before b apart from (b, a), self-pairs included
 
-    def __cinit__(self):
+    def __cinit__(self, bint ordered=False):
+        self.ordered = ordered
         self.mask = (1 << 16) - 1
         self.slots = <PairSlot *> calloc(self.mask + 1, sizeof(PairSlot))
         if not self.slots:
@@ -66,7 +69,7 @@ cdef class PairCounter:
 
     cdef inline int _put(self, int32_t a, int32_t b, double weight) except -1 nogil:
         cdef uint64_t key
-        if a < b:
+        if a < b or self.ordered:
             key = ((<uint64_t> a) << 32 | <uint64_t> b) + 1
         else:
             key = ((<uint64_t> b) << 32 | <uint64_t> a) + 1
@@ -101,11 +104,13 @@ cdef class PairCounter:
                     b = ids[q]
                     if b == -1:
                         break
-                    if b < 0 or b == a:
+                    if b < 0 or (b == a and not self.ordered):
                         continue
                     self._put(a, b, 1.0 / (q - p) if harmonic else 1.0)
 
     def merge(self, PairCounter other not None):
+        if other.ordered != self.ordered:
+            raise ValueError("cannot merge ordered and unordered pair counts")
         cdef uint64_t i, key
         for i in range(other.mask + 1):
             key = other.slots[i].key
@@ -114,7 +119,7 @@ cdef class PairCounter:
                 self._put(<int32_t> (key >> 32), <int32_t> (key & 0xFFFFFFFFULL), other.slots[i].weight)
 
     def arrays(self):
-        """(rows, cols, weights) of every pair, each unordered pair once with row < col."""
+        """(rows, cols, weights) of every pair; unordered pairs once, with row < col."""
         rows = np.empty(self.size, dtype=np.int32)
         cols = np.empty(self.size, dtype=np.int32)
         weights = np.empty(self.size, dtype=np.float64)
