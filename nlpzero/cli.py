@@ -170,7 +170,8 @@ def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
               help="Longest n-gram whose cohesion the ngram method checks.")
 @click.option("--min-count", type=click.IntRange(1), default=None,
               help="Rarest word kept  [default: grows with the corpus, max(2, sqrt(characters)/500)].")
-@click.option("--no-refine", is_flag=True, help="Skip the minimum-entropy refinement (faster, worse).")
+@click.option("--refine/--no-refine", default=True, show_default=True,
+              help="Minimum-entropy refinement: code-length pruning and Viterbi re-estimation.")
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Keep only the K most frequent words  [default: all with -o, 50 printed].")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "jieba", "json"]), default="tsv", show_default=True,
@@ -184,7 +185,7 @@ def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
                    "the corpus is still read for the fragment passes.")
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @corpus_options
-def discover_command(corpus, output, method, order, min_count, no_refine, top, fmt, exclude_known, counts_files,
+def discover_command(corpus, output, method, order, min_count, refine, top, fmt, exclude_known, counts_files,
                      jobs, encoding, quiet):
     """Discover the words of CORPUS from raw text alone (minimum entropy).
 
@@ -208,7 +209,7 @@ def discover_command(corpus, output, method, order, min_count, no_refine, top, f
     source = Corpus(list(corpus), encoding=encoding)
     passes = 4 if counts is None else 3
     with progress_bar(source, "discovering", quiet, passes) as progress:
-        lexicon = discover(source, method=method, order=order, min_count=min_count, refine=not no_refine,
+        lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine,
                            jobs=jobs, counts=counts, progress=progress)
     if known is not None:
         new = Lexicon(columns=lexicon.columns)
