@@ -99,7 +99,7 @@ class Tokenizer:
     def __init__(self, lexicon: Lexicon | dict):
         if isinstance(lexicon, dict):
             lexicon = Lexicon(lexicon)
-        words = [w for w, c in lexicon.items() if c > 0]
+        words = sorted(w for w, c in lexicon.items() if c > 0)   # sorted: the fast breadth-first build
         counts = np.fromiter((lexicon[w] for w in words), dtype=np.int64, count=len(words))
         offsets = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum([len(w) for w in words], out=offsets[1:])

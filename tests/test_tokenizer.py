@@ -1,6 +1,8 @@
 import io
 import pickle
 
+import numpy as np
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -202,3 +204,19 @@ def test_utf8_decoding_in_the_kernel_matches_python(data):
     theirs, at_start2, _ = tok._compiled.render(data.decode("utf-8", "replace"), tok._classes, "|", True)
     assert ours == theirs and at_start == at_start2
     assert invalid == _replaced_bytes(data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(texts, lexicons)
+def test_unsorted_build_matches_sorted_build(text, counts):
+    """Model files from other writers may list words in any order: the general
+    builder and the breadth-first one for sorted words must agree."""
+    sorted_tok = Tokenizer(counts)
+    chars, offsets, n = sorted_tok._arrays
+    order = list(range(len(n)))[::-1]
+    words = [chars[offsets[i]:offsets[i + 1]] for i in order]
+    reversed_chars = np.concatenate(words) if words else chars[:0]
+    reversed_offsets = np.zeros(len(order) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w in words], out=reversed_offsets[1:])
+    other = Tokenizer._from_arrays(reversed_chars, reversed_offsets, n[order])
+    assert other.tokenize(text) == sorted_tok.tokenize(text)

@@ -252,6 +252,26 @@ cdef inline void _put_child(ChildSlot *table, Py_ssize_t mask, uint32_t ch, int3
     table[slot].node = node
 
 
+cdef bint _sorted_words(const uint32_t *chars, const int64_t *offsets, Py_ssize_t n) noexcept nogil:
+    """Whether the words are non-empty and in strictly increasing code-point order."""
+    cdef Py_ssize_t w, k, la, lb
+    for w in range(n):
+        if offsets[w + 1] <= offsets[w]:
+            return False
+    for w in range(1, n):
+        la = offsets[w] - offsets[w - 1]
+        lb = offsets[w + 1] - offsets[w]
+        k = 0
+        while k < la and k < lb and chars[offsets[w - 1] + k] == chars[offsets[w] + k]:
+            k += 1
+        if k < la and k < lb:
+            if chars[offsets[w - 1] + k] > chars[offsets[w] + k]:
+                return False
+        elif la >= lb:              # equal, or the earlier word extends the later one
+            return False
+    return True
+
+
 cdef class _Builder:
     """One global hash table of (parent, code point) -> node, used while inserting."""
     cdef Slot *slots             # node id = slot index + 1; the root is 0
@@ -366,7 +386,7 @@ cdef class CompiledLexicon:
     cdef readonly Py_ssize_t n_words
 
     def __cinit__(self, const uint32_t[::1] chars, const int64_t[::1] offsets, const int64_t[::1] counts):
-        cdef Py_ssize_t n = counts.shape[0], w
+        cdef Py_ssize_t n = counts.shape[0], w, k
         cdef int64_t total = 0
         if offsets.shape[0] != n + 1:
             raise ValueError("offsets must have one more entry than counts")
@@ -381,10 +401,17 @@ cdef class CompiledLexicon:
         # jieba scores with log(freq) - log(total); an empty lexicon scores unknowns as ln 1
         self.log_total = log(<double> total) if total > 0 else 0.0
         self.unknown_score = 0.0 - self.log_total
+        if offsets[0] < 0:
+            raise ValueError("offsets out of range")
+        for k in range(chars.shape[0]):
+            if chars[k] == NUMBER:
+                self.has_number = True
+                break
+        if _sorted_words(&chars[0] if chars.shape[0] else NULL, &offsets[0], n):
+            self._build_sorted(chars, offsets, counts)
+            return
         cdef _Builder builder = _Builder(chars.shape[0])
-        cdef double logp
         cdef int64_t node
-        cdef Py_ssize_t k
         with nogil:
             for w in range(n):
                 if counts[w] == 0 or offsets[w + 1] == offsets[w]:
@@ -392,10 +419,109 @@ cdef class CompiledLexicon:
                 node = 0
                 for k in range(offsets[w], offsets[w + 1]):
                     node = builder.child_or_add(node, chars[k])
-                    if chars[k] == NUMBER:
-                        self.has_number = True
                 builder.slots[node - 1].logp = log(<double> counts[w]) - self.log_total
         self._compact(builder)
+
+    cdef int _build_sorted(self, const uint32_t[::1] chars, const int64_t[::1] offsets,
+                           const int64_t[::1] counts) except -1:
+        """Build from words in strictly increasing code-point order, breadth first:
+        the words under a node form a contiguous range, its children consecutive
+        sub-ranges; only sequential scans, no global hash table."""
+        cdef Py_ssize_t n = counts.shape[0], capacity = chars.shape[0] + 1
+        cdef Py_ssize_t q, lo, hi, w, n_nodes = 1, child_slots = 1, size, k
+        cdef int32_t depth
+        cdef uint32_t ch
+        cdef int64_t *range_lo = <int64_t *> malloc(capacity * sizeof(int64_t))
+        cdef int64_t *range_hi = <int64_t *> malloc(capacity * sizeof(int64_t))
+        cdef int32_t *depth_of = <int32_t *> malloc(capacity * sizeof(int32_t))
+        cdef int64_t *first_child = <int64_t *> malloc(capacity * sizeof(int64_t))
+        cdef int32_t *n_children = <int32_t *> malloc(capacity * sizeof(int32_t))
+        cdef Node *nodes = <Node *> malloc(capacity * sizeof(Node))
+        try:
+            if not range_lo or not range_hi or not depth_of or not first_child or not n_children or not nodes:
+                raise MemoryError()
+            with nogil:
+                range_lo[0] = 0
+                range_hi[0] = n
+                depth_of[0] = 0
+                q = 0
+                while q < n_nodes:                 # breadth first: ids in order of discovery
+                    lo = range_lo[q]
+                    hi = range_hi[q]
+                    depth = depth_of[q]
+                    nodes[q].logp = NOT_A_WORD
+                    # the word ending here sorts first among the words under this node
+                    if lo < hi and offsets[lo + 1] - offsets[lo] == depth:
+                        if depth > 0 and counts[lo] > 0:
+                            nodes[q].logp = log(<double> counts[lo]) - self.log_total
+                        lo += 1
+                    first_child[q] = n_nodes
+                    n_children[q] = 0
+                    w = lo
+                    while w < hi:
+                        ch = chars[offsets[w] + depth]
+                        range_lo[n_nodes] = w
+                        while w < hi and chars[offsets[w] + depth] == ch:
+                            w += 1
+                        range_hi[n_nodes] = w
+                        depth_of[n_nodes] = depth + 1
+                        n_nodes += 1
+                        n_children[q] += 1
+                    if n_children[q]:
+                        child_slots += _table_size(n_children[q])
+                    q += 1
+            self.children = <ChildSlot *> malloc(child_slots * sizeof(ChildSlot))
+            self.root_direct = <ChildSlot *> malloc(ROOT_DIRECT * sizeof(ChildSlot))
+            if not self.children or not self.root_direct:
+                raise MemoryError()
+            self.n_nodes = n_nodes
+            with nogil:
+                for k in range(child_slots):
+                    self.children[k].ch = EMPTY_CHAR
+                child_slots = 1
+                for q in range(n_nodes):
+                    nodes[q].first = 0
+                    nodes[q].mask = 0
+                    if n_children[q] == 0:
+                        continue
+                    size = _table_size(n_children[q])
+                    nodes[q].first = <uint32_t> child_slots
+                    nodes[q].mask = <uint32_t> (size - 1)
+                    for k in range(first_child[q], first_child[q] + n_children[q]):
+                        _put_child(&self.children[child_slots], size - 1,
+                                   chars[offsets[range_lo[k]] + depth_of[q]], <int32_t> k)
+                    child_slots += size
+                self._link(nodes, child_slots)
+        finally:
+            free(range_lo)
+            free(range_hi)
+            free(depth_of)
+            free(first_child)
+            free(n_children)
+            free(nodes)
+        return 0
+
+    cdef void _link(self, const Node *nodes, Py_ssize_t child_slots) noexcept nogil:
+        """Copy each child's score and table into the edge leading to it; set up the root."""
+        cdef Py_ssize_t s
+        cdef int32_t c
+        for s in range(ROOT_DIRECT):
+            self.root_direct[s].ch = EMPTY_CHAR
+        for s in range(child_slots):
+            if self.children[s].ch != EMPTY_CHAR:
+                c = self.children[s].node
+                self.children[s].mask = nodes[c].mask
+                self.children[s].first = nodes[c].first
+                self.children[s].logp = nodes[c].logp
+        self.root.ch = 0
+        self.root.node = 0
+        self.root.mask = nodes[0].mask
+        self.root.first = nodes[0].first
+        self.root.logp = NOT_A_WORD
+        if nodes[0].mask or nodes[0].first:
+            for s in range(nodes[0].first, nodes[0].first + nodes[0].mask + 1):
+                if self.children[s].ch < ROOT_DIRECT:
+                    self.root_direct[self.children[s].ch] = self.children[s]
 
     cdef int _compact(self, _Builder builder) except -1:
         """Renumber the builder's nodes breadth-first and give each its own child table."""
@@ -451,8 +577,6 @@ cdef class CompiledLexicon:
                 raise MemoryError()
             self.n_nodes = n_nodes
             with nogil:
-                for s in range(ROOT_DIRECT):
-                    self.root_direct[s].ch = EMPTY_CHAR
                 for s in range(child_slots):
                     self.children[s].ch = EMPTY_CHAR
                     self.children[s].node = -1
@@ -475,21 +599,7 @@ cdef class CompiledLexicon:
                         _put_child(&self.children[child_slots], size - 1,
                                    <uint32_t> (key & ((1 << CHAR_BITS) - 1)), new_id[s + 1])
                     child_slots += size
-                # copy each child's score and table into the edge leading to it
-                for s in range(child_slots):
-                    if self.children[s].ch != EMPTY_CHAR:
-                        c = self.children[s].node
-                        self.children[s].mask = nodes[c].mask
-                        self.children[s].first = nodes[c].first
-                        self.children[s].logp = nodes[c].logp
-                self.root.ch = 0
-                self.root.node = 0
-                self.root.mask = nodes[0].mask
-                self.root.first = nodes[0].first
-                self.root.logp = NOT_A_WORD
-                for s in range(nodes[0].first, nodes[0].first + nodes[0].mask + 1 if n_nodes > 1 else 0):
-                    if self.children[s].ch < ROOT_DIRECT:
-                        self.root_direct[self.children[s].ch] = self.children[s]
+                self._link(nodes, child_slots)
         finally:
             free(start)
             free(edge)
