@@ -312,7 +312,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
     from .vectors import WordVectors, build_vocabulary, cooccurrence, token_lines, train_glove, train_word2vec
 
     if bool(lexicon) == tokenized:
-        raise click.UsageError("give either -l LEXICON or --tokenized")
+        raise InputError("give either -l LEXICON (to tokenize) or --tokenized (already tokenized), not both or neither")
     tokenizer = Tokenizer.load(lexicon) if lexicon else None
     source = Corpus(list(corpus), encoding=encoding)
     threads = threads or default_jobs()
