@@ -158,3 +158,15 @@ def test_cli_vectors_and_queries(tmp_path):
     bad.write_bytes(b"\x00garbage")
     result = run("similar", "-v", str(bad), "cat")
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_pmi_targets_formula():
+    import scipy.sparse
+    cooc = scipy.sparse.coo_matrix(([4.0, 2.0], ([0, 1], [1, 2])), shape=(3, 3))
+    counts = np.array([10, 20, 5])
+    total_x = 2 * 6.0
+    for smoothing in (1.0, 0.75):
+        c = counts.astype(float) ** smoothing
+        expected = [np.log(4.0 * c.sum() ** 2 / (total_x * c[0] * c[1])),
+                    np.log(2.0 * c.sum() ** 2 / (total_x * c[1] * c[2]))]
+        assert np.allclose(pmi_targets(cooc, counts, smoothing), expected)
