@@ -290,14 +290,16 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
                    "under-fits frequent ones).")
 @click.option("--model", type=click.Choice(["shared", "concat", "sum"]), default="shared", show_default=True,
               help="glove: one vector per word, or separate word/context vectors concatenated or summed.")
-@click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=1.0, show_default=True,
-              help="glove: raise word counts to this power in the PMI (0.75 is word2vec's smoothing).")
+@click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=0.75, show_default=True,
+              help="glove: raise word counts to this power in the PMI (1 is the plain PMI of the paper).")
+@click.option("--x-max", type=click.FloatRange(min=1e-6), default=10.0, show_default=True,
+              help="glove: pairs weigh (x / x-max)^0.75 (capped at 1 with --truncate; the paper uses 100).")
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
 @click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, min_count, max_vocab,
-                    truncate, model, context_smoothing, binary, threads, seed, encoding, quiet):
+                    truncate, model, context_smoothing, x_max, binary, threads, seed, encoding, quiet):
     """Train word vectors on CORPUS.
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
@@ -334,7 +336,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
             if not quiet:
                 click.echo(f"\repoch {epoch}/{epochs or 15}  loss {loss:.4f}", err=True, nl=False)
         vectors = train_glove(cooc, vocabulary, dim=dim, epochs=epochs or 15, threads=threads,
-                              truncate=truncate, model=model, seed=seed, smoothing=context_smoothing,
+                              truncate=truncate, model=model, seed=seed, smoothing=context_smoothing, x_max=x_max,
                               progress=report)
         if not quiet:
             click.echo("", err=True)

@@ -97,14 +97,14 @@ def test_glove_learns_pmi_structure():
     vocab = build_vocabulary(lines, min_count=1)
     cooc = cooccurrence(lines, vocab, window=3)
     assert cooc.nnz == 20          # 5 x 4 / 2 pairs per topic, none across
-    vectors = train_glove(cooc, vocab, dim=8, epochs=60, threads=1)
+    vectors = train_glove(cooc, vocab, dim=8, epochs=60, threads=1, smoothing=0.75)
     wv = WordVectors(vocab.words, vectors, vocab.counts)
     assert {w for w, _ in wv.related("cat", 4)} == {"dog", "pet", "fur", "paw"}
     assert {w for w, _ in wv.similar("road", 4)} == {"car", "wheel", "engine", "fuel"}
     # <v_i, v_j> approximates the PMI targets
     fitted = np.einsum("ij,ij->i", vectors[cooc.row], vectors[cooc.col])
-    assert np.abs(fitted - pmi_targets(cooc, vocab.counts)).max() < 0.1
-    again = train_glove(cooc, vocab, dim=8, epochs=60, threads=1)
+    assert np.abs(fitted - pmi_targets(cooc, vocab.counts, 0.75)).max() < 0.1
+    again = train_glove(cooc, vocab, dim=8, epochs=60, threads=1, smoothing=0.75)
     assert np.array_equal(vectors, again)          # deterministic with one thread
 
 
