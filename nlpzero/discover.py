@@ -62,7 +62,7 @@ DEFAULT_THRESHOLDS = (0.0, 2.0, 4.0, 6.0)   # ln cohesion for lengths 1..4 (bojo
 def default_min_count(n_chars: int) -> int:
     """The rarest a word may be: grows like the square root of the corpus,
     max(2, round(sqrt(characters) / 500)) -- 2 for a novel, 3 for 2 M
-    characters, 12 for 33 M, 36 for 330 M (bojone used 32 on a large crawl)."""
+    characters, 11 for 33 M, 36 for 330 M (bojone used 32 on a large crawl)."""
     return max(2, round(math.sqrt(max(n_chars, 0)) / 500))
 
 
@@ -121,20 +121,6 @@ def annotate(lexicon: Lexicon) -> Lexicon:
 
 
 # ------------------------------------------------------------------ ngram method
-
-def cohesion(word: str, get: Callable[[str], int], total: int) -> float:
-    """min over split points of ln(total·N(w) / (N(left)·N(right)))."""
-    n_word = get(word)
-    if n_word <= 0:
-        return -math.inf
-    worst = math.inf
-    for k in range(1, len(word)):
-        left, right = get(word[:k]), get(word[k:])
-        if left <= 0 or right <= 0:
-            return -math.inf
-        worst = min(worst, math.log(total * n_word / (left * right)))
-    return worst
-
 
 def solid_ngrams(counts: NgramCounts, min_count: int, thresholds, order: int) -> dict[str, float]:
     """n-grams (2..order) seen min_count times whose cohesion reaches the
