@@ -180,24 +180,25 @@ class Tokenizer:
 
     def write_stream(self, pieces: Iterable[str | bytes], out, separator: str = " ", jobs: int = 1) -> int:
         """Segment a stream of text pieces -- str, or UTF-8 bytes that are decoded
-        by the threads -- (lines may be split across pieces) and write the
-        rendered bytes to the binary stream `out`.  Returns the number of
-        invalid UTF-8 bytes replaced."""
-        def render(text):
-            return self._compiled.render(text, self._classes, separator, False)
+        by the threads -- and write the rendered bytes to the binary stream
+        `out`.  A piece continues the previous one's line unless that ended
+        with a line feed (as line_blocks and Corpus.file_line_bytes cut them).
+        Returns the number of invalid UTF-8 bytes replaced."""
+        def render(piece_and_start):
+            piece, starts_line = piece_and_start
+            return self._compiled.render(piece, self._classes, separator, starts_line)
+
+        def with_line_starts(pieces):
+            # the readers cut pieces after a line feed, or inside an overlong line
+            starts_line = True
+            for piece in pieces:
+                yield piece, starts_line
+                starts_line = piece.endswith(b"\n" if isinstance(piece, bytes) else "\n")
 
         invalid = 0
-        # Each block is rendered as if mid-line; the separator that a block's
-        # first token got is dropped here when the previous block ended a line.
-        at_line_start = True
-        sep_bytes = separator.encode("utf-8")
-        for data, ends_at_line_start, bad in _parallel_map(render, pieces, jobs):
+        for data, _, bad in _parallel_map(render, with_line_starts(pieces), jobs):
             invalid += bad
-            if at_line_start and sep_bytes and data.startswith(sep_bytes):
-                data = data[len(sep_bytes):]
             out.write(data)
-            if data:
-                at_line_start = ends_at_line_start
         out.flush()
         return invalid
 

@@ -20,7 +20,7 @@ from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.math cimport log
 from libc.string cimport memcmp, memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_GET_LENGTH, PyUnicode_KIND
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 
 import threading
 
@@ -301,56 +301,59 @@ cdef class _Builder:
         return <int64_t> slot + 1
 
 
+cdef struct Scratch:
+    uint32_t *codes              # the text's code points
+    int32_t *next_cut            # end of the best token starting at i
+    int32_t *unit_end            # end of the fallback unit starting at i
+    int32_t *run_end             # end of the letter/digit run through i
+    int32_t *digit_end           # end of the number starting at i
+    double *best                 # best score of text[i:]
+    uint8_t *out                 # rendered UTF-8
+
+
 cdef class _Work:
     """Scratch arrays, kept per thread and grown as needed: fresh memory costs a
     page fault per 4 KiB, which would otherwise dominate segmentation."""
-    cdef uint32_t *codes
-    cdef int32_t *next_cut
-    cdef int32_t *unit_end
-    cdef int32_t *run_end
-    cdef int32_t *digit_end
-    cdef double *best
-    cdef uint8_t *out
+    cdef Scratch s
     cdef Py_ssize_t capacity
     cdef Py_ssize_t out_capacity
 
     cdef int reserve(self, Py_ssize_t n, Py_ssize_t out_bytes) except -1:
         if n + 1 > self.capacity:
             n = max(n + 1, 2 * self.capacity)
-            free(self.codes)
-            free(self.next_cut)
-            free(self.unit_end)
-            free(self.run_end)
-            free(self.digit_end)
-            free(self.best)
-            self.codes = <uint32_t *> malloc(n * sizeof(uint32_t))
-            self.next_cut = <int32_t *> malloc(n * sizeof(int32_t))
-            self.unit_end = <int32_t *> malloc(n * sizeof(int32_t))
-            self.run_end = <int32_t *> malloc(n * sizeof(int32_t))
-            self.digit_end = <int32_t *> malloc(n * sizeof(int32_t))
-            self.best = <double *> malloc(n * sizeof(double))
+            self._free_arrays()
+            self.s.codes = <uint32_t *> malloc(n * sizeof(uint32_t))
+            self.s.next_cut = <int32_t *> malloc(n * sizeof(int32_t))
+            self.s.unit_end = <int32_t *> malloc(n * sizeof(int32_t))
+            self.s.run_end = <int32_t *> malloc(n * sizeof(int32_t))
+            self.s.digit_end = <int32_t *> malloc(n * sizeof(int32_t))
+            self.s.best = <double *> malloc(n * sizeof(double))
             self.capacity = n
-            if not self.codes or not self.next_cut or not self.unit_end or not self.run_end or not self.digit_end or not self.best:
+            if (not self.s.codes or not self.s.next_cut or not self.s.unit_end or not self.s.run_end
+                    or not self.s.digit_end or not self.s.best):
                 self.capacity = 0
                 raise MemoryError()
         if out_bytes > self.out_capacity:
             out_bytes = max(out_bytes, 2 * self.out_capacity)
-            free(self.out)
-            self.out = <uint8_t *> malloc(out_bytes)
+            free(self.s.out)
+            self.s.out = <uint8_t *> malloc(out_bytes)
             self.out_capacity = out_bytes
-            if not self.out:
+            if not self.s.out:
                 self.out_capacity = 0
                 raise MemoryError()
         return 0
 
+    cdef void _free_arrays(self) noexcept:
+        free(self.s.codes)
+        free(self.s.next_cut)
+        free(self.s.unit_end)
+        free(self.s.run_end)
+        free(self.s.digit_end)
+        free(self.s.best)
+
     def __dealloc__(self):
-        free(self.codes)
-        free(self.next_cut)
-        free(self.unit_end)
-        free(self.run_end)
-        free(self.digit_end)
-        free(self.best)
-        free(self.out)
+        self._free_arrays()
+        free(self.s.out)
 
 
 _thread_local = threading.local()
@@ -362,6 +365,30 @@ cdef _Work _scratch(Py_ssize_t n, Py_ssize_t out_bytes):
         work = _Work()
         _thread_local.work = work
     work.reserve(n, out_bytes)
+    return work
+
+
+cdef _Work _load_text(text, const uint8_t *classes, bint fold_numbers, Py_ssize_t out_per_unit,
+                      Py_ssize_t *n, Py_ssize_t *invalid):
+    """This thread's scratch space holding the code points of `text` -- a str,
+    or UTF-8 bytes decoded here as Python's "replace" does (replaced bytes added
+    to *invalid) -- with numbers folded to NUMBER if asked; *n = their number.
+    Room is made for out_per_unit output bytes per input unit."""
+    cdef bint is_bytes = isinstance(text, bytes)
+    if not is_bytes and not isinstance(text, str):
+        raise TypeError(f"expected str or UTF-8 bytes, not {type(text).__name__}")
+    cdef Py_ssize_t length = len(text)
+    cdef _Work work = _scratch(length, out_per_unit * length)
+    cdef const void *data = <const void *> (<char *> text) if is_bytes else PyUnicode_DATA(text)
+    cdef unsigned int kind = 0 if is_bytes else PyUnicode_KIND(text)
+    with nogil:
+        if is_bytes:
+            length = _decode_utf8(<const uint8_t *> data, length, work.s.codes, invalid)
+        else:
+            _load_codes(data, kind, length, work.s.codes)
+        if fold_numbers:
+            length = _fold_numbers(work.s.codes, length, classes)
+    n[0] = length
     return work
 
 
@@ -630,10 +657,14 @@ cdef class CompiledLexicon:
                 return NULL
             slot = (slot + 1) & mask
 
-    cdef void _best_path(self, const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
-                         int32_t *next_cut, double *best, int32_t *unit_end, int32_t *run_end,
-                         int32_t *digit_end) noexcept nogil:
-        """next_cut[i] = end of the best token starting at i, for all i < n."""
+    cdef void _best_path(self, Scratch *w, Py_ssize_t n, const uint8_t *classes) noexcept nogil:
+        """w.next_cut[i] = end of the best token starting at i, for all i < n."""
+        cdef const uint32_t *text = w.codes
+        cdef int32_t *next_cut = w.next_cut
+        cdef double *best = w.best
+        cdef int32_t *unit_end = w.unit_end
+        cdef int32_t *run_end = w.run_end
+        cdef int32_t *digit_end = w.digit_end
         cdef Py_ssize_t i, j, k, end
         cdef uint8_t c
         cdef double score, candidate
@@ -721,37 +752,27 @@ cdef class CompiledLexicon:
 
     def cuts(self, str text not None, const uint8_t[::1] classes not None):
         """int32 array: the end of every token of `text`, in order."""
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, m = 0
+        cdef Py_ssize_t n, i = 0, m = 0, invalid = 0
+        cdef _Work work = _load_text(text, &classes[0], False, 0, &n, &invalid)
         out = np.empty(n, dtype=np.int32)
         cdef int32_t[::1] ends = out
-        if n == 0:
-            return out
-        cdef _Work work = _scratch(n, 0)
-        cdef const void *data = PyUnicode_DATA(text)
-        cdef unsigned int kind = PyUnicode_KIND(text)
         with nogil:
-            _load_codes(data, kind, n, work.codes)
-            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
+            self._best_path(&work.s, n, &classes[0])
             while i < n:
-                i = work.next_cut[i]
+                i = work.s.next_cut[i]
                 ends[m] = <int32_t> i
                 m += 1
         return out[:m]
 
     def tokens(self, str text not None, const uint8_t[::1] classes not None):
         """The tokens of `text` as a list of str."""
-        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, j
-        result = []
-        if n == 0:
-            return result
-        cdef _Work work = _scratch(n, 0)
-        cdef const void *data = PyUnicode_DATA(text)
-        cdef unsigned int kind = PyUnicode_KIND(text)
+        cdef Py_ssize_t n, i = 0, j, invalid = 0
+        cdef _Work work = _load_text(text, &classes[0], False, 0, &n, &invalid)
         with nogil:
-            _load_codes(data, kind, n, work.codes)
-            self._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
+            self._best_path(&work.s, n, &classes[0])
+        result = []
         while i < n:
-            j = work.next_cut[i]
+            j = work.s.next_cut[i]
             result.append(text[i:j])
             i = j
         return result
@@ -768,26 +789,15 @@ cdef class CompiledLexicon:
         cdef const uint8_t *sep = <const uint8_t *> (<char *> sep_utf8)
         cdef Py_ssize_t sep_n = len(sep_utf8)
         cdef bint line_start = at_line_start
-        cdef bint is_bytes = isinstance(text, bytes)
-        cdef Py_ssize_t n = len(text), i = 0, j, k, m = 0, invalid = 0
-        if n == 0:
-            return b"", line_start, 0
-        if not is_bytes and not isinstance(text, str):
-            raise TypeError("render() takes str or UTF-8 bytes")
-        cdef _Work work = _scratch(n, 4 * n + n * sep_n)
-        cdef uint8_t *buf = work.out
-        cdef const uint32_t *codes = work.codes
+        cdef Py_ssize_t n, i = 0, j, k, m = 0, invalid = 0
         cdef const uint8_t *table = &classes[0]
-        cdef const void *data = <const void *> (<char *> text) if is_bytes else PyUnicode_DATA(text)
-        cdef unsigned int kind = 0 if is_bytes else PyUnicode_KIND(text)
+        cdef _Work work = _load_text(text, table, False, 4 + sep_n, &n, &invalid)
+        cdef uint8_t *buf = work.s.out
+        cdef const uint32_t *codes = work.s.codes
         with nogil:
-            if is_bytes:
-                n = _decode_utf8(<const uint8_t *> data, n, work.codes, &invalid)
-            else:
-                _load_codes(data, kind, n, work.codes)
-            self._best_path(work.codes, n, table, work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
+            self._best_path(&work.s, n, table)
             while i < n:
-                j = work.next_cut[i]
+                j = work.s.next_cut[i]
                 if _char_class(table, codes[i]) & CLASS_SPACE:
                     for k in range(i, j):
                         if codes[k] == 10:
@@ -925,21 +935,13 @@ def count_fragments(CompiledLexicon solid, str text not None, const uint8_t[::1]
     """Cut every segment of `text` (runs of word_table characters) at each gap no
     word of `solid` covers -- except inside a run of letters/digits -- and count
     the fragments.  Longest-link: linear in the text, whatever the line length."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i, k, start, reach, end
-    if n == 0:
-        return
-    cdef _Work work = _scratch(n, 0)
-    cdef const void *data = PyUnicode_DATA(text)
-    cdef unsigned int kind = PyUnicode_KIND(text)
-    cdef const uint32_t *codes = work.codes
+    cdef Py_ssize_t n, i = 0, k, start, reach, end, invalid = 0
     cdef const uint8_t *table = &classes[0]
+    cdef _Work work = _load_text(text, table, fold_numbers, 0, &n, &invalid)
+    cdef const uint32_t *codes = work.s.codes
     cdef const uint8_t *words = &word_table[0]
     cdef const ChildSlot *edge
     with nogil:
-        _load_codes(data, kind, n, work.codes)
-        if fold_numbers:
-            n = _fold_numbers(work.codes, n, table)
-        i = 0
         while i < n:
             if not _is_word(words, codes[i]):
                 i += 1
@@ -971,20 +973,13 @@ def count_tokens(CompiledLexicon lexicon, str text not None, const uint8_t[::1] 
                  const uint8_t[::1] word_table not None, FragmentCounter counter not None,
                  bint fold_numbers=False):
     """Segment `text` with `lexicon` and count the tokens that start with a word character."""
-    cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i = 0, j
-    if n == 0:
-        return
-    cdef _Work work = _scratch(n, 0)
-    cdef const void *data = PyUnicode_DATA(text)
-    cdef unsigned int kind = PyUnicode_KIND(text)
+    cdef Py_ssize_t n, i = 0, j, invalid = 0
+    cdef _Work work = _load_text(text, &classes[0], fold_numbers, 0, &n, &invalid)
     cdef const uint8_t *words = &word_table[0]
     with nogil:
-        _load_codes(data, kind, n, work.codes)
-        if fold_numbers:
-            n = _fold_numbers(work.codes, n, &classes[0])
-        lexicon._best_path(work.codes, n, &classes[0], work.next_cut, work.best, work.unit_end, work.run_end, work.digit_end)
+        lexicon._best_path(&work.s, n, &classes[0])
         while i < n:
-            j = work.next_cut[i]
-            if _is_word(words, work.codes[i]):
-                counter.add(&work.codes[i], j - i, 1)
+            j = work.s.next_cut[i]
+            if _is_word(words, work.s.codes[i]):
+                counter.add(&work.s.codes[i], j - i, 1)
             i = j
