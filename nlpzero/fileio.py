@@ -12,36 +12,10 @@ from .errors import InputError
 
 
 @contextlib.contextmanager
-def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
-    """Open `path` for writing so that it appears only when the block succeeds.
-
-    Output goes to a temporary file beside it, renamed into place at the end; on
-    any exception (Ctrl-C included) the temporary file is removed and `path` is
-    untouched.  ``-`` writes to stdout.
-    """
-    if path == "-":
-        stream = sys.stdout.buffer if "b" in mode else sys.stdout
-        yield stream
-        stream.flush()
-        return
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise InputError(f"{path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, mode, encoding=encoding) as stream:
-            yield stream
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
-@contextlib.contextmanager
 def atomic_path(path: str):
-    """A temporary path beside `path` for a library that insists on writing by
-    name; renamed to `path` when the block succeeds, removed otherwise."""
+    """A temporary path beside `path`, renamed to `path` when the block succeeds;
+    on any exception (Ctrl-C included) it is removed and `path` is untouched.
+    For libraries that insist on writing by name."""
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         raise InputError(f"{path}: directory {directory} does not exist")
@@ -54,6 +28,19 @@ def atomic_path(path: str):
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
+    """Open `path` for writing so that it appears only when the block succeeds
+    (see :func:`atomic_path`).  ``-`` writes to stdout."""
+    if path == "-":
+        stream = sys.stdout.buffer if "b" in mode else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding) as stream:
+        yield stream
 
 
 def open_input(path: str):
