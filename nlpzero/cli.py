@@ -310,7 +310,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
       nlpzero discover news.txt -o news.tsv && nlpzero vectors news.txt -l news.tsv -o news.vec
       nlpzero vectors text8.txt --tokenized --method word2vec -o text8.vec
     """
-    from .discover import default_jobs
+    from .parallel import default_jobs
     from .vectors import WordVectors, build_vocabulary, cooccurrence, token_lines, train_glove, train_word2vec
 
     if bool(lexicon) == tokenized:

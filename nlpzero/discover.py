@@ -36,7 +36,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-import os
 import queue
 import re
 from typing import Callable, Iterable
@@ -50,7 +49,8 @@ from .corpus import Corpus, WordChars, as_corpus, as_word_chars
 from .counts import NgramCounts, count
 from .errors import InputError
 from .lexicon import NUMBER, Lexicon
-from .tokenizer import Tokenizer, _parallel_map, character_classes, line_blocks
+from .parallel import default_jobs, parallel_map
+from .tokenizer import Tokenizer, character_classes, line_blocks
 
 log = logging.getLogger("nlpzero")
 
@@ -64,11 +64,6 @@ def default_min_count(n_chars: int) -> int:
     max(2, round(sqrt(characters) / 500)) -- 2 for a novel, 3 for 2 M
     characters, 11 for 33 M, 36 for 330 M (bojone used 32 on a large crawl)."""
     return max(2, round(math.sqrt(max(n_chars, 0)) / 500))
-
-
-def default_jobs() -> int:
-    """Threads for a long job: the machine's cores, at most 8."""
-    return max(1, min(os.cpu_count() or 1, 8))
 
 
 def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_count: int | None = None,
@@ -273,7 +268,7 @@ class _Source:
             finally:
                 counters.put(counter)
 
-        for _ in _parallel_map(work, line_blocks(self.raw.chunks()), jobs):
+        for _ in parallel_map(work, line_blocks(self.raw.chunks()), jobs):
             pass
         total = all_counters[0]
         for counter in all_counters[1:]:

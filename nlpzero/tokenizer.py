@@ -29,7 +29,6 @@ sent you cannot run code.
 
 from __future__ import annotations
 
-import concurrent.futures
 import json
 import struct
 import unicodedata
@@ -42,6 +41,7 @@ from ._ext import unigram as _kernel
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input
 from .lexicon import Lexicon
+from .parallel import parallel_map
 
 MODEL_MAGIC = b"NLPZTOK\0"
 MODEL_VERSION = 1
@@ -168,7 +168,7 @@ class Tokenizer:
             for text in texts:
                 yield self.tokenize(text)
             return
-        for tokens in _parallel_map(lambda group: [self.tokenize(t) for t in group], _batches(texts, batch), jobs):
+        for tokens in parallel_map(lambda group: [self.tokenize(t) for t in group], _batches(texts, batch), jobs):
             yield from tokens
 
     def render(self, text: str | bytes, separator: str = " ", at_line_start: bool = True) -> tuple[bytes, bool]:
@@ -196,7 +196,7 @@ class Tokenizer:
                 starts_line = piece.endswith(b"\n" if isinstance(piece, bytes) else "\n")
 
         invalid = 0
-        for data, _, bad in _parallel_map(render, with_line_starts(pieces), jobs):
+        for data, _, bad in parallel_map(render, with_line_starts(pieces), jobs):
             invalid += bad
             out.write(data)
         out.flush()
@@ -270,21 +270,6 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
             group = []
     if group:
         yield group
-
-
-def _parallel_map(fn, items: Iterable, jobs: int) -> Iterator:
-    """map(fn, items) in order with `jobs` threads and a bounded queue."""
-    if jobs <= 1:
-        yield from map(fn, items)
-        return
-    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        pending = []
-        for item in items:
-            pending.append(pool.submit(fn, item))
-            if len(pending) >= 2 * jobs:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
 
 
 def line_blocks(chunks: Iterable[tuple[str, bool]], max_chars: int = 1 << 20) -> Iterator[str]:
