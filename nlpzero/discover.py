@@ -104,15 +104,17 @@ def annotate(lexicon: Lexicon) -> Lexicon:
     """Add the "gain" column: ln p(w) - Σ ln p(parts) over the best split of w by
     the rest of the lexicon -- the code length, in nats, each occurrence of the
     word saves (the minimum-entropy score; empty for single characters)."""
-    unknown = -math.log(max(lexicon.total, 1))
     lexicon.columns = ("gain",)
-    lexicon.scores = {}
-    for word in lexicon:
-        if len(word) > 1:
-            parts = lexicon.segment(word, exclude=word)
-            lexicon.scores[word] = (round(lexicon.logprob(word) - sum(
-                lexicon.logprob(p) if p in lexicon else unknown for p in parts), 3),)
+    lexicon.scores = {word: (round(split_gain(lexicon, word)[0], 3),) for word in lexicon if len(word) > 1}
     return lexicon
+
+
+def split_gain(lexicon: Lexicon, word: str) -> tuple[float, list[str]]:
+    """(ln p(word) - Σ ln p(part), parts) for the best split of `word` by the
+    rest of the lexicon; a part in no word costs what the tokenizer charges."""
+    unknown = -math.log(max(lexicon.total, 1))
+    parts = lexicon.segment(word, exclude=word)
+    return lexicon.logprob(word) - sum(lexicon.logprob(p) if p in lexicon else unknown for p in parts), parts
 
 
 # ------------------------------------------------------------------ ngram method
@@ -184,15 +186,11 @@ def deredundancy(lexicon: Lexicon, nats_per_char: float = 1.0) -> Lexicon:
     segmentation of it by the rest of the lexicon, ln p(w) - Σ ln p(parts), by
     at least nats_per_char · (len(w) - 1), or it is dropped and its count given
     to its parts.  nlp-zero uses 1 nat; refinement uses REFINE_NATS_PER_CHAR."""
-    unknown = -math.log(max(lexicon.total, 1))
     for word in sorted((w for w in lexicon if len(w) > 1), key=len, reverse=True):
         if word not in lexicon:
             continue
-        parts = lexicon.segment(word, exclude=word)
-        if len(parts) < 2:
-            continue
-        gain = lexicon.logprob(word) - sum(lexicon.logprob(p) if p in lexicon else unknown for p in parts)
-        if gain < nats_per_char * (len(word) - 1):
+        gain, parts = split_gain(lexicon, word)
+        if len(parts) > 1 and gain < nats_per_char * (len(word) - 1):
             c = lexicon.remove(word)
             for part in parts:
                 lexicon.add(part, lexicon.get(part) + c)
