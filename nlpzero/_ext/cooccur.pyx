@@ -9,20 +9,13 @@ unordered pair once; self-pairs are skipped.
 from libc.stdint cimport int32_t, int64_t, uint64_t
 from libc.stdlib cimport calloc, free
 
+from nlpzero._ext.hashing cimport mix
+
 import numpy as np
 
 cdef struct PairSlot:
     uint64_t key                 # (low << 32 | high) + 1; 0 = empty
     double weight
-
-
-cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
-    x ^= x >> 31
-    x *= 0x7fb5d329728ea185ULL
-    x ^= x >> 27
-    x *= 0x81dadef4bc2f3ee7ULL
-    x ^= x >> 33
-    return x
 
 
 cdef class PairCounter:
@@ -58,7 +51,7 @@ cdef class PairCounter:
                 raise MemoryError()
         for i in range(self.mask + 1):
             if self.slots[i].key:
-                slot = _mix(self.slots[i].key) & (capacity - 1)
+                slot = mix(self.slots[i].key) & (capacity - 1)
                 while fresh[slot].key:
                     slot = (slot + 1) & (capacity - 1)
                 fresh[slot] = self.slots[i]
@@ -73,7 +66,7 @@ cdef class PairCounter:
             key = ((<uint64_t> a) << 32 | <uint64_t> b) + 1
         else:
             key = ((<uint64_t> b) << 32 | <uint64_t> a) + 1
-        cdef uint64_t slot = _mix(key) & self.mask
+        cdef uint64_t slot = mix(key) & self.mask
         while self.slots[slot].key:
             if self.slots[slot].key == key:
                 self.slots[slot].weight += weight

@@ -22,6 +22,8 @@ from libc.string cimport memcmp, memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 
+from nlpzero._ext.hashing cimport mix
+
 import threading
 
 import numpy as np
@@ -47,15 +49,6 @@ cdef struct Slot:
     double logp                  # ln(count) - ln(total), or NOT_A_WORD
 
 cdef double NOT_A_WORD = 1.0
-
-
-cdef inline uint64_t _mix(uint64_t x) noexcept nogil:
-    x ^= x >> 31
-    x *= 0x7fb5d329728ea185ULL
-    x ^= x >> 27
-    x *= 0x81dadef4bc2f3ee7ULL
-    x ^= x >> 33
-    return x
 
 
 cdef inline uint8_t _char_class(const uint8_t *classes, uint32_t ch) noexcept nogil:
@@ -291,7 +284,7 @@ cdef class _Builder:
 
     cdef int64_t child_or_add(self, int64_t node, uint32_t ch) noexcept nogil:
         cdef uint64_t key = ((<uint64_t> node) << CHAR_BITS | ch) + 1
-        cdef uint64_t slot = _mix(key) & self.mask
+        cdef uint64_t slot = mix(key) & self.mask
         while self.slots[slot].key != 0:
             if self.slots[slot].key == key:
                 return <int64_t> slot + 1
@@ -873,7 +866,7 @@ cdef class FragmentCounter:
         cdef Py_ssize_t k
         cdef uint32_t *grown
         for k in range(length):
-            h = _mix(h ^ text[k])
+            h = mix(h ^ text[k])
         if h == 0:
             h = 1
         slot = h & self.mask
