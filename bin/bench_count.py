@@ -8,11 +8,11 @@ Prints one table: throughput (MB/s of input), ratio to the reference, peak RSS.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
+
+from benchutil import run_script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "zh", "modern.txt")
@@ -47,12 +47,6 @@ print(json.dumps({"seconds": seconds, "rss": resource.getrusage(resource.RUSAGE_
 """
 
 
-def measure(script, *args):
-    out = subprocess.run([sys.executable, "-c", script, *map(str, args)], check=True,
-                         capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
-
-
 def write_slice(src, dst, nbytes, one_line=False):
     with open(src, "rb") as f:
         data = f.read(nbytes)
@@ -82,15 +76,15 @@ def main():
         line_path = os.path.join(tmp, "line.txt")
         line_mb = write_slice(args.corpus, line_path, int(args.line_mb * 1e6), one_line=True) / 1e6
 
-        ref = measure(COUNTER, slice_path, args.order)
+        ref = run_script(COUNTER, slice_path, args.order)
         ref_speed = slice_mb / ref["seconds"]
         rows.append(("Counter (pure Python)", f"{slice_mb:.0f} MB slice", 1, ref["seconds"], ref_speed, ref["rss"]))
-        ours = measure(NLPZERO, slice_path, args.order, 1)
+        ours = run_script(NLPZERO, slice_path, args.order, 1)
         rows.append(("nlpzero --jobs 1", f"{slice_mb:.0f} MB slice", 1, ours["seconds"], slice_mb / ours["seconds"], ours["rss"]))
         for jobs in (1, 2):
-            r = measure(NLPZERO, args.corpus, args.order, jobs)
+            r = run_script(NLPZERO, args.corpus, args.order, jobs)
             rows.append((f"nlpzero --jobs {jobs}", f"{full_mb:.0f} MB full", jobs, r["seconds"], full_mb / r["seconds"], r["rss"]))
-        r = measure(NLPZERO, line_path, args.order, 2)
+        r = run_script(NLPZERO, line_path, args.order, 2)
         rows.append(("nlpzero --jobs 2", f"{line_mb:.0f} MB one line", 2, r["seconds"], line_mb / r["seconds"], r["rss"]))
 
     print(f"n-gram counting, orders 1..{args.order}, {os.path.basename(args.corpus)}\n")

@@ -11,12 +11,11 @@ sample of the top words each nlpzero method finds that jieba's dictionary lacks.
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from benchutil import run_nlpzero, run_script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "zh", "modern.txt")
@@ -78,25 +77,6 @@ print(json.dumps({"seconds": seconds, "rss": resource.getrusage(resource.RUSAGE_
 """
 
 
-def run_cli(args):
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE)
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - start
-    if proc.returncode:
-        sys.exit(f"bench_discover: nlpzero {' '.join(args)} failed: {err.decode()}")
-    return seconds, out.decode()
-
-
-def peak_rss_of(args):
-    """Peak RSS of one nlpzero run (a second, untimed run under wait4)."""
-    proc = subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(proc.pid, 0)
-    return usage.ru_maxrss * 1024
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS)
@@ -107,20 +87,17 @@ def main():
     mb = os.path.getsize(args.corpus) / 1e6
     rows, samples = [], {}
     if not args.skip_peer:
-        out = subprocess.run([sys.executable, "-c", PEER, args.corpus], check=True, capture_output=True,
-                             text=True).stdout
-        peer = json.loads(out.strip().splitlines()[-1])
+        peer = run_script(PEER, args.corpus)
         rows.append(("pure-Python Word_Finder (nlp-zero)", peer["seconds"], peer["rss"], peer["words"]))
     with tempfile.TemporaryDirectory() as tmp:
         for method in ("pairs", "ngram"):
             out_path = os.path.join(tmp, f"{method}.tsv")
             cli = ["discover", args.corpus, "--method", method, "-q", "-o", out_path]
-            seconds, _ = run_cli(cli)
-            rss = peak_rss_of(cli)
+            seconds, rss, _ = run_nlpzero(cli)
             with open(out_path, encoding="utf-8") as f:
                 n_words = sum(1 for line in f if not line.startswith("#"))
             rows.append((f"nlpzero discover --method {method}", seconds, rss, n_words))
-            _, new = run_cli(["discover", args.corpus, "--method", method, "-q", "--exclude-known", "--top", "40"])
+            _, _, new = run_nlpzero(["discover", args.corpus, "--method", method, "-q", "--exclude-known", "--top", "40"])
             samples[method] = [line.split("\t")[0] for line in new.splitlines()]
 
     base = rows[0][1] if not args.skip_peer else None

@@ -12,24 +12,20 @@ sentences per second; prints the top non-trivial templates and two parse trees.
 import argparse
 import itertools
 import os
-import subprocess
 import sys
 import tempfile
 import time
+
+from benchutil import run_nlpzero
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "zh", "modern.txt")
 
 
-def timed_cli(args):
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stderr=subprocess.PIPE,
-                            stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if os.waitstatus_to_exitcode(status):
-        sys.exit(f"bench_templates: nlpzero {' '.join(args)} failed: {proc.stderr.read().decode()}")
-    return time.perf_counter() - start, usage.ru_maxrss * 1024
+def _timed(args):
+    seconds, rss, _ = run_nlpzero(args)
+    return seconds, rss
 
 
 def main():
@@ -49,10 +45,10 @@ def main():
         lexicon = args.lexicon
         if lexicon is None:
             lexicon = os.path.join(tmp, "lexicon.tsv")
-            seconds, rss = timed_cli(["discover", args.corpus, "-q", "-o", lexicon])
+            seconds, rss = _timed(["discover", args.corpus, "-q", "-o", lexicon])
             rows.append(("nlpzero discover (the lexicon)", seconds, rss))
         out = os.path.join(tmp, "templates.tsv")
-        seconds, rss = timed_cli(["templates", args.corpus, "-l", lexicon, "-q", "-o", out])
+        seconds, rss = _timed(["templates", args.corpus, "-l", lexicon, "-q", "-o", out])
         rows.append(("nlpzero templates", seconds, rss))
         templates = Templates.load(out)
         tokenizer = Tokenizer.load(lexicon)

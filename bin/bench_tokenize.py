@@ -13,12 +13,11 @@ tokens left out; the differing spans are classified.
 
 import argparse
 import collections
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from benchutil import run_nlpzero, run_script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_CORPUS = os.path.join(HERE, "..", "..", "shared", "corpora", "zh", "modern.txt")
@@ -42,14 +41,8 @@ print(json.dumps({"seconds": seconds, "rss": resource.getrusage(resource.RUSAGE_
 
 def run_cli(args):
     """Wall time and peak RSS of one `nlpzero` command."""
-    start = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    seconds = time.perf_counter() - start
-    if proc.returncode:
-        sys.exit(f"bench_tokenize: nlpzero {' '.join(args)} failed: {proc.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss * 1024
+    seconds, rss, _ = run_nlpzero(args)
+    return seconds, rss
 
 
 def write_slice(src, dst, nbytes):
@@ -123,9 +116,7 @@ def main():
         slice_path = os.path.join(tmp, "slice.txt")
         slice_mb = write_slice(args.corpus, slice_path, int(args.slice_mb * 1e6)) / 1e6
         jieba_out = os.path.join(tmp, "jieba.txt")
-        out = subprocess.run([sys.executable, "-c", JIEBA, slice_path, jieba_out], check=True,
-                             capture_output=True, text=True).stdout
-        ref = json.loads(out.strip().splitlines()[-1])
+        ref = run_script(JIEBA, slice_path, jieba_out)
         ref_speed = slice_mb / ref["seconds"]
         rows.append(("jieba cut(HMM=False)", f"{slice_mb:.0f} MB slice", ref["seconds"], ref_speed, ref["rss"]))
 

@@ -11,12 +11,11 @@ functions: questions-words analogy over the 30k most frequent words, WordSim-353
 """
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
+
+from benchutil import run_nlpzero, run_script
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHARED = os.path.join(HERE, "..", "..", "shared")
@@ -51,20 +50,12 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         ref_path = os.path.join(tmp, "gensim.vec")
-        out = subprocess.run([sys.executable, "-c", GENSIM, args.corpus, ref_path], check=True,
-                             capture_output=True, text=True).stdout
-        ref = json.loads(out.strip().splitlines()[-1])
+        ref = run_script(GENSIM, args.corpus, ref_path)
         rows.append(("gensim skip-gram", ref["seconds"], ref["rss"], ref_path))
         ours_path = os.path.join(tmp, "glove.vec")
-        cmd = [sys.executable, "-m", "nlpzero.cli", "vectors", args.corpus, "--tokenized", "-q", "--dim", "100",
-               "--window", "10", "--epochs", str(args.epochs), "--threads", "2", "-o", ours_path]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - start
-        if os.waitstatus_to_exitcode(status):
-            sys.exit(f"bench_vectors: nlpzero failed: {proc.stderr.read().decode()}")
-        rows.append((f"nlpzero simpler GloVe ({args.epochs} ep.)", seconds, usage.ru_maxrss * 1024, ours_path))
+        seconds, rss, _ = run_nlpzero(["vectors", args.corpus, "--tokenized", "-q", "--dim", "100", "--window", "10",
+                                       "--epochs", str(args.epochs), "--threads", "2", "-o", ours_path])
+        rows.append((f"nlpzero simpler GloVe ({args.epochs} ep.)", seconds, rss, ours_path))
         print(f"word vectors, {os.path.basename(args.corpus)}\n")
         print(f"| {'method':<32} | {'seconds':>8} | {'peak RSS':>9} | {'analogy (30k)':>13} | {'coverage':>11} "
               f"| {'WS-353 ρ':>8} |")

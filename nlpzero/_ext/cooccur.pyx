@@ -1,9 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled co-occurrence counting over a stream of token ids.
 
-Pairs (i, j) of vocabulary ids within a symmetric window are accumulated in an
-open-addressing hash table keyed by (min(i, j) << 32 | max(i, j)): each
-unordered pair once; self-pairs are skipped.
+Pairs (i, j) of vocabulary ids within a window are accumulated in an
+open-addressing hash table keyed by (min(i, j) << 32 | max(i, j)) -- each
+unordered pair once, self-pairs skipped (word co-occurrence) -- or, in ordered
+mode, by (i << 32 | j) with i the earlier word (skip-grams for templates).
 """
 
 from libc.stdint cimport int32_t, int64_t, uint64_t
