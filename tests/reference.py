@@ -10,10 +10,10 @@ def is_word_char(ch: str) -> bool:
     return cat[0] in "LM" or cat in ("Nd", "Nl") or ch == "○"
 
 
-def segments(text: str) -> list[str]:
+def segments(text: str, is_word=is_word_char) -> list[str]:
     out, cur = [], ""
     for ch in text:
-        if is_word_char(ch):
+        if is_word(ch):
             cur += ch
         elif cur:
             out.append(cur)
@@ -197,17 +197,7 @@ def fragments(texts, joined, is_word=None) -> collections.Counter:
     longest = max((len(w) for w in joined), default=1)
     out = collections.Counter()
     for text in texts:
-        text = fold_numbers(text)
-        segs, cur = [], ""
-        for ch in text:
-            if is_word(ch):
-                cur += ch
-            elif cur:
-                segs.append(cur)
-                cur = ""
-        if cur:
-            segs.append(cur)
-        for seg in segs:
+        for seg in segments(fold_numbers(text), is_word):
             covered = [False] * (len(seg) - 1)
             for i in range(len(seg)):
                 for n in range(2, longest + 1):

@@ -160,3 +160,17 @@ def test_empty_corpus(tmp_path):
     path = tmp_path / "empty.txt"
     path.write_text("", encoding="utf-8")
     assert len(discover(str(path))) == 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(texts, st.dictionaries(st.text(alphabet=st.sampled_from(ALPHABET[:13] + [NUMBER, "a", "b"]), min_size=1,
+                                      max_size=3), st.integers(1, 20), max_size=10))
+def test_token_count_kernel_matches_reference(tmp_path_factory, texts, counts):
+    """The refinement's recount: segment the number-folded corpus, count the
+    tokens that start with a word character."""
+    source = _source(tmp_path_factory.mktemp("c"), texts)
+    got = dz._segment_counts(Tokenizer(counts), source, jobs=2)
+    folded = reference.fold_numbers("\n".join(texts) + "\n")
+    expected = collections.Counter(t for t in reference.unigram_tokenize(folded, counts)
+                                   if reference.is_word_char(t[0]) or t[0] == NUMBER)
+    assert dict(got.items()) == dict(expected)
