@@ -37,7 +37,6 @@ import dataclasses
 import logging
 import math
 import queue
-import re
 from typing import Callable, Iterable
 
 import numpy as np
@@ -228,12 +227,9 @@ def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1) -> Lexicon:
 
 # ------------------------------------------------------------------ corpus access
 
-_NUMBERS = re.compile(r"\d+(?:[.．]\d+)*")
-
-
 def fold_numbers(text: str) -> str:
     """Every number (digits, decimal points between digits) becomes NUMBER."""
-    return _NUMBERS.sub(NUMBER, text)
+    return _unigram.fold_numbers(text, character_classes())
 
 
 class _Source:

@@ -60,7 +60,13 @@ def _word_chars():
     return WordChars(table, "test")
 
 
-def test_fold_numbers_matches_reference():
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("12٣４.．a年 \n") + ["\U0001d7ce", "\ud800", "😀"]), max_size=40))
+def test_fold_numbers_kernel_matches_reference(text):
+    assert dz.fold_numbers(text) == reference.fold_numbers(text)
+
+
+def test_fold_numbers_examples():
     text = "2001年１９９８年3.14和3.x与٣٤，12.5.6"
     assert dz.fold_numbers(text) == reference.fold_numbers(text)
     assert dz.fold_numbers("2001年3.5亿") == NUMBER + "年" + NUMBER + "亿"

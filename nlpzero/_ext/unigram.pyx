@@ -20,7 +20,7 @@ from libc.stdlib cimport calloc, malloc, realloc, free
 from libc.math cimport log
 from libc.string cimport memcmp, memcpy
 from cpython.bytes cimport PyBytes_FromStringAndSize
-from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from cpython.unicode cimport PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData, PyUnicode_KIND
 
 from nlpzero._ext.hashing cimport mix
 
@@ -806,6 +806,13 @@ cdef class CompiledLexicon:
                     line_start = False
                 i = j
         return PyBytes_FromStringAndSize(<char *> buf, m), line_start, invalid
+
+
+def fold_numbers(str text not None, const uint8_t[::1] classes not None):
+    """`text` with every number (digits, decimal points between digits) replaced by NUMBER."""
+    cdef Py_ssize_t n, invalid = 0
+    cdef _Work work = _load_text(text, &classes[0], True, 0, &n, &invalid)
+    return PyUnicode_FromKindAndData(PyUnicode_4BYTE_KIND, work.s.codes, n)
 
 
 # ---------------------------------------------------------------- fragment counting
