@@ -275,10 +275,12 @@ class Corpus:
         if invalid.count:
             log.warning("%d invalid bytes replaced in %s", invalid.count, "<stdin>" if path == "-" else path)
 
-    def file_line_bytes(self, path: str, max_line_bytes: int = 4 * READ_BLOCK) -> Iterator[bytes]:
+    def file_line_bytes(self, path: str, max_line_bytes: int | None = None) -> Iterator[bytes]:
         """The raw bytes of one UTF-8 file in blocks of whole lines (a BOM
         dropped, a final line feed added if missing), for compiled code that
-        decodes by itself; a longer line is cut at a character boundary."""
+        decodes by itself; a line longer than `max_line_bytes` (default 4
+        read blocks) is cut at a character boundary."""
+        max_line_bytes = max_line_bytes or 4 * READ_BLOCK
         if codecs.lookup(self.encoding).name != "utf-8":
             raise InputError(f"raw UTF-8 blocks requested from a {self.encoding} corpus")
         rest = b""

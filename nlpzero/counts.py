@@ -25,8 +25,10 @@ then by key, which is lexicographic by code point.  Bucket b's rows are
 
 from __future__ import annotations
 
+import codecs
 import concurrent.futures
 import json
+import logging
 import os
 import shutil
 import struct
@@ -41,6 +43,8 @@ from ._ext import ngrams as _ngrams
 from .corpus import Corpus, as_corpus, as_word_chars, iter_texts
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input, physical_memory
+
+log = logging.getLogger("nlpzero")
 
 MAGIC = b"NLPZNGC\0"
 FORMAT_VERSION = 1
@@ -318,14 +322,20 @@ def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int 
             corpus.progress = progress
     else:
         corpus = as_corpus(corpus, encoding=encoding, word_chars=word_chars, progress=progress)
-    return _count_chunks(corpus.chunks(), order=order, jobs=jobs, max_memory=max_memory,
+    if codecs.lookup(corpus.encoding).name == "utf-8" and corpus.transform is None:
+        # raw bytes, decoded by compiled code: no Python string per chunk
+        source = corpus
+    else:
+        source = corpus.chunks()
+    return _count_chunks(source, order=order, jobs=jobs, max_memory=max_memory,
                          min_count=min_count, word_chars=corpus.word_chars, temp_dir=temp_dir,
                          size_hint=corpus.total_bytes)
 
 
-def _count_chunks(chunks: Iterable[tuple[str, bool]], order: int = DEFAULT_ORDER, jobs: int = 1,
+def _count_chunks(chunks: Iterable[tuple[str, bool]] | Corpus, order: int = DEFAULT_ORDER, jobs: int = 1,
                   max_memory: int | None = None, min_count: int = 1, word_chars=None,
                   temp_dir: str | None = None, size_hint: int | None = None) -> NgramCounts:
+    """Count (text, ends_file) chunks, or a UTF-8 Corpus read as raw bytes."""
     if not 1 <= order <= MAX_ORDER:
         raise InputError(f"order must be between 1 and {MAX_ORDER}")
     if jobs < 1:
@@ -333,7 +343,10 @@ def _count_chunks(chunks: Iterable[tuple[str, bool]], order: int = DEFAULT_ORDER
     word_chars = as_word_chars(word_chars)
     counter = _Counter(order, jobs, max_memory or default_max_memory(), word_chars, temp_dir)
     try:
-        counter.feed(chunks, size_hint)
+        if isinstance(chunks, Corpus):
+            counter.feed_utf8(chunks, size_hint)
+        else:
+            counter.feed(chunks, size_hint)
         return counter.finish(min_count)
     finally:
         counter.close()
@@ -344,6 +357,7 @@ class _Counter:
     runs to a temporary directory whenever the tables outgrow the budget."""
 
     CHUNK_CHARS = 1 << 21
+    CHUNK_BYTES = 3 * CHUNK_CHARS
 
     def __init__(self, order, jobs, max_memory, word_chars, temp_dir):
         self.order = order
@@ -399,6 +413,27 @@ class _Counter:
             buffer = np.frombuffer(carry.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             self._count(buffer, len(buffer))
 
+    def feed_utf8(self, corpus: Corpus, size_hint: int | None = None):
+        """Count a UTF-8 corpus from its raw bytes, decoded by compiled code."""
+        table = self.word_chars.table
+        first = True
+        for path, blocks in corpus.files_of(corpus.file_line_bytes):
+            carry = _NO_CODES
+            invalid = 0
+            for block in _join_blocks(blocks, self.CHUNK_BYTES):
+                buffer, bad = _ngrams.decode_utf8(block, carry)
+                invalid += bad
+                limit = _ngrams.tail_start(buffer, table, self.order)
+                carry = buffer[limit:].copy()
+                self._count(buffer, limit)
+                if first and size_hint:
+                    first = False
+                    self._reserve(len(block) / size_hint)
+            if len(carry):
+                self._count(carry, len(carry))
+            if invalid:
+                log.warning("%d invalid bytes replaced in %s", invalid, "<stdin>" if path == "-" else path)
+
     def _reserve(self, fraction_read: float):
         """Extrapolate the final number of distinct n-grams from the first chunk
         (vocabulary growth ~ tokens**0.9, a conservative Heaps' law for
@@ -416,8 +451,9 @@ class _Counter:
 
     def _sorted_order(self, n):
         """Rows and bucket offsets of order n in canonical order; the tables are reset."""
-        self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
-        return self.engine.take_order(n)
+        rows, offsets = self.engine.allocate_order(n)
+        self._parallel([(self.engine.sort_into, n, j, self.jobs, rows, offsets) for j in range(self.jobs)])
+        return rows, offsets
 
     def _spill(self):
         """Write the largest order's tables as a sorted run file (memory-mapped back)."""
@@ -457,6 +493,22 @@ class _Counter:
         totals = dict(enumerate(self.engine.token_counts()))
         del totals[0]
         return NgramCounts(self.order, tables, totals, self.word_chars.description, offsets)
+
+
+_NO_CODES = np.zeros(0, dtype=np.uint32)
+
+
+def _join_blocks(blocks: Iterable[bytes], size: int) -> Iterator[bytes]:
+    """Join small byte blocks into pieces of at least `size` bytes (the last may be shorter)."""
+    pending, pending_len = [], 0
+    for block in blocks:
+        pending.append(block)
+        pending_len += len(block)
+        if pending_len >= size:
+            yield b"".join(pending)
+            pending, pending_len = [], 0
+    if pending:
+        yield b"".join(pending)
 
 
 def _rechunk(chunks, size):

@@ -56,10 +56,25 @@ def test_corpus_files_chunk_boundaries_and_jobs_give_identical_counts(novel_text
     expected = count_ngrams([text], 5)
     monkeypatch.setattr(corpus_mod, "READ_BLOCK", 997)
     monkeypatch.setattr(_Counter, "CHUNK_CHARS", 1500)
+    monkeypatch.setattr(_Counter, "CHUNK_BYTES", 1500)
     for jobs in (1, 2):
         counts = count(path, order=5, jobs=jobs)
         assert counts.to_dict() == dict(expected)
         assert counts.totals == totals(expected, 5)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.binary(max_size=12) | st.text(alphabet=st.sampled_from("中国人民😀𠀀ab1，\n\r"), max_size=12)
+                .map(str.encode), max_size=30), st.integers(1, 4))
+def test_raw_utf8_reading_matches_reference_on_bad_bytes(tmp_path_factory, pieces, order):
+    # the counter decodes files itself: the same counts as Python's decoding with "replace"
+    data = b"".join(pieces).replace(b"\x00", b"")
+    path = tmp_path_factory.mktemp("raw") / "t.txt"
+    path.write_bytes(data)
+    text = data.decode("utf-8", "replace")
+    text = text[1:] if text.startswith("\ufeff") else text
+    counts = count(str(path), order=order, jobs=2)
+    assert_matches_reference(counts, [text], order)
 
 
 def test_spilling_to_disk_gives_exact_counts(novel_text, tmp_path, monkeypatch):

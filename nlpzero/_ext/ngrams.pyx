@@ -18,6 +18,8 @@ from libc.stdlib cimport calloc, free, realloc
 from libc.string cimport memcpy, memset
 from libc.math cimport log
 
+from nlpzero._ext.utf8 cimport decode_utf8 as _decode_utf8
+
 import numpy as np
 
 cdef enum:
@@ -149,14 +151,13 @@ cdef int table_resize(Table *t, size_t new_capacity) noexcept nogil:
     return 0
 
 
-cdef size_t table_compact(Table *t) noexcept nogil:
-    """Move the occupied rows to the front; the table is no longer a hash table."""
+cdef size_t table_copy_rows(const Table *t, uint64_t *dest) noexcept nogil:
+    """Copy the occupied rows to dest (in slot order); returns how many."""
     cdef size_t read, write = 0
     cdef int stride = t.stride
     for read in range(t.capacity):
         if t.slots[read * stride + t.width] != 0:
-            if read != write:
-                memcpy(t.slots + write * stride, t.slots + read * stride, stride * sizeof(uint64_t))
+            memcpy(dest + write * stride, t.slots + read * stride, stride * sizeof(uint64_t))
             write += 1
     return write
 
@@ -449,45 +450,62 @@ cdef class CountEngine:
                     total += table_bytes(&self.tables[n * N_BUCKETS + b])
         return total
 
-    def sort_order(self, int n, int worker, int n_workers):
-        """Compact and sort the tables of order n in the worker-th bucket range."""
-        cdef int b, first, last
+    def allocate_order(self, int n):
+        """An uninitialised array for the rows of order n, and the bucket offsets
+        they will have in canonical order (fill it with `sort_into`)."""
+        cdef int b
+        cdef size_t at = 0
+        if n < 1 or n > self.order:
+            raise ValueError("no table of that order")
+        offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
+        for b in range(N_BUCKETS):
+            at += self.tables[n * N_BUCKETS + b].size
+            offsets[b + 1] = at
+        return np.empty((at, key_width(n) + 1), dtype=np.uint64), offsets
+
+    def sort_into(self, int n, int worker, int n_workers, uint64_t[:, ::1] out not None,
+                  const int64_t[::1] offsets not None):
+        """Copy the tables of order n in the worker-th bucket range into their
+        places in `out` (from allocate_order), sort them there and reset the
+        tables.  The workers write disjoint parts of `out`, the page faults
+        and the copying included, so this all runs in parallel."""
+        cdef int b, first, last, failed = 0
         cdef Table *t
         if n < 1 or n > self.order:
             raise ValueError("no table of that order")
+        if out.shape[1] != key_width(n) + 1 or offsets.shape[0] != N_BUCKETS + 1 \
+                or <size_t> offsets[N_BUCKETS] != <size_t> out.shape[0]:
+            raise ValueError("output does not match allocate_order")
         first, last = bucket_range(worker, n_workers)
         with nogil:
             for b in range(first, last):
                 t = &self.tables[n * N_BUCKETS + b]
-                t.size = table_compact(t)
-                sort_rows(t.slots, t.size, t.width, t.stride)
+                if t.size:
+                    table_copy_rows(t, &out[offsets[b], 0])
+                    sort_rows(&out[offsets[b], 0], t.size, t.width, t.stride)
+                free(t.slots)
+                t.slots = NULL
+                if table_init(t, n, INITIAL_CAPACITY) != 0:
+                    failed = 1
+                    break
+        if failed:
+            raise MemoryError()
 
-    def take_order(self, int n):
-        """After sort_order: a new array of the rows of order n in canonical
-        order, and the bucket offsets; the tables are reset."""
-        cdef int b
-        cdef size_t rows = 0, at = 0
-        cdef Table *t
-        cdef uint64_t[:, ::1] dest
-        if n < 1 or n > self.order:
-            raise ValueError("no table of that order")
-        stride = key_width(n) + 1
-        for b in range(N_BUCKETS):
-            rows += self.tables[n * N_BUCKETS + b].size
-        out = np.empty((rows, stride), dtype=np.uint64)
-        offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
-        dest = out
-        for b in range(N_BUCKETS):
-            t = &self.tables[n * N_BUCKETS + b]
-            if t.size:
-                memcpy(&dest[at, 0], t.slots, t.size * stride * sizeof(uint64_t))
-            at += t.size
-            offsets[b + 1] = at
-            free(t.slots)
-            t.slots = NULL
-            if table_init(t, n, INITIAL_CAPACITY) != 0:
-                raise MemoryError()
-        return out, offsets
+
+def decode_utf8(const uint8_t[::1] data not None, const uint32_t[::1] carry not None):
+    """carry + the code points of UTF-8 `data` as one new uint32 array, and the
+    number of invalid bytes (each maximal invalid subpart becomes U+FFFD)."""
+    cdef Py_ssize_t n = data.shape[0], kept = carry.shape[0], m, invalid = 0
+    out = np.empty(kept + n, dtype=np.uint32)
+    cdef uint32_t[::1] view = out
+    if kept:
+        memcpy(&view[0], &carry[0], kept * sizeof(uint32_t))
+    if n:
+        with nogil:
+            m = _decode_utf8(&data[0], n, &view[kept], &invalid)
+    else:
+        m = 0
+    return out[:kept + m], invalid
 
 
 def tail_start(const uint32_t[::1] text, const uint8_t[::1] word_chars, int order):
