@@ -21,10 +21,14 @@ Model files (``Tokenizer.save``) are self-contained and versioned:
 
     magic ``NLPZTOK\\0`` | uint32 version | uint32 header length | JSON header
     | int64 offsets[words + 1] | int64 counts[words] | uint32 code points[chars]
+    | class table (version 2: zlib-compressed uint8[0x20000], header "classes" bytes)
     | uint32 CRC-32 of everything before it
 
-all little-endian, arrays 8-byte aligned.  No pickle: loading a model someone
-sent you cannot run code.
+all little-endian, arrays 8-byte aligned.  The character-class table travels
+with the model, so a model splits text the same way under any Python (and its
+Unicode database), and loading it skips computing the table.  Version 1 files
+(no table) are still read.  No pickle: loading a model someone sent you cannot
+run code.
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from .lexicon import Lexicon
 from .parallel import parallel_map
 
 MODEL_MAGIC = b"NLPZTOK\0"
-MODEL_VERSION = 1
+MODEL_VERSION = 2
 _TABLE_SIZE = 0x20000
 
 CLASS_RUN, CLASS_DIGIT, CLASS_EXTEND, CLASS_SPACE, CLASS_REPEAT, CLASS_JOINER = 1, 2, 4, 8, 16, 32
@@ -106,21 +110,22 @@ class Tokenizer:
         self._init(_code_points("".join(words)), offsets, counts)
         self._lexicon = lexicon
 
-    def _init(self, chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> None:
+    def _init(self, chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray,
+              classes: np.ndarray | None = None) -> None:
         self._arrays = (chars, offsets, counts)
         self._compiled = _kernel.CompiledLexicon(chars, offsets, counts)
-        self._classes = character_classes()
+        self._classes = character_classes() if classes is None else classes
         self._lexicon = None
 
     @classmethod
-    def _from_arrays(cls, chars, offsets, counts) -> "Tokenizer":
+    def _from_arrays(cls, chars, offsets, counts, classes=None) -> "Tokenizer":
         self = cls.__new__(cls)
         self._init(np.ascontiguousarray(chars, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64),
-                   np.ascontiguousarray(counts, dtype=np.int64))
+                   np.ascontiguousarray(counts, dtype=np.int64), classes)
         return self
 
     def __reduce__(self):  # for multiprocessing; model *files* never use pickle
-        return (Tokenizer._from_arrays, self._arrays)
+        return (Tokenizer._from_arrays, self._arrays + (self._classes,))
 
     @property
     def lexicon(self) -> Lexicon:
@@ -206,12 +211,14 @@ class Tokenizer:
     def save(self, path: str) -> None:
         """Write a self-contained model file (atomically)."""
         chars, offsets, counts = self._arrays
+        classes = zlib.compress(self._classes.tobytes(), 6)
         header = json.dumps({"format": "nlpzero-tokenizer", "words": int(counts.shape[0]),
-                             "chars": int(chars.shape[0]), "total": int(counts.sum())}).encode()
+                             "chars": int(chars.shape[0]), "total": int(counts.sum()),
+                             "classes": len(classes), "unicode": unicodedata.unidata_version}).encode()
         header += b" " * (-(len(MODEL_MAGIC) + 8 + len(header)) % 8)
         body = b"".join([MODEL_MAGIC, struct.pack("<II", MODEL_VERSION, len(header)), header,
                          offsets.astype("<i8").tobytes(), counts.astype("<i8").tobytes(),
-                         chars.astype("<u4").tobytes()])
+                         chars.astype("<u4").tobytes(), classes])
         with atomic_output(path, "wb") as out:
             out.write(body)
             out.write(struct.pack("<I", zlib.crc32(body)))
@@ -228,9 +235,9 @@ class Tokenizer:
         if len(data) < len(MODEL_MAGIC) + 12:
             raise FormatError(f"{name}: truncated tokenizer model")
         version, header_len = struct.unpack_from("<II", data, len(MODEL_MAGIC))
-        if version != MODEL_VERSION:
+        if version not in (1, MODEL_VERSION):
             raise FormatError(f"{name}: tokenizer model version {version} not supported "
-                              f"(this nlpzero reads version {MODEL_VERSION})")
+                              f"(this nlpzero reads versions 1 to {MODEL_VERSION})")
         (crc,) = struct.unpack_from("<I", data, len(data) - 4)
         if zlib.crc32(memoryview(data)[:-4]) != crc:
             raise FormatError(f"{name}: corrupted or truncated tokenizer model (checksum mismatch)")
@@ -238,17 +245,28 @@ class Tokenizer:
         try:
             header = json.loads(data[start:start + header_len])
             n_words, n_chars = int(header["words"]), int(header["chars"])
+            n_class_bytes = int(header["classes"]) if version >= 2 else 0
         except (ValueError, KeyError, TypeError):
             raise FormatError(f"{name}: corrupted tokenizer model header") from None
         position = start + header_len
-        if position + 8 * (2 * n_words + 1) + 4 * n_chars + 4 != len(data):
+        classes_at = position + 8 * (2 * n_words + 1) + 4 * n_chars
+        if classes_at + n_class_bytes + 4 != len(data):
             raise FormatError(f"{name}: tokenizer model size does not match its header")
+        classes = None
+        if version >= 2:
+            try:
+                table = zlib.decompress(data[classes_at:classes_at + n_class_bytes])
+            except zlib.error:
+                table = b""
+            if len(table) != _TABLE_SIZE:
+                raise FormatError(f"{name}: corrupted tokenizer model (character-class table)")
+            classes = np.frombuffer(table, dtype=np.uint8)
         offsets = np.frombuffer(data, "<i8", n_words + 1, position)
         counts = np.frombuffer(data, "<i8", n_words, position + 8 * (n_words + 1))
         chars = np.frombuffer(data, "<u4", n_chars, position + 8 * (2 * n_words + 1))
         if offsets[0] != 0 or offsets[-1] != n_chars or np.any(np.diff(offsets) < 0) or np.any(counts < 0):
             raise FormatError(f"{name}: corrupted tokenizer model (inconsistent arrays)")
-        return cls._from_arrays(chars, offsets, counts)
+        return cls._from_arrays(chars, offsets, counts, classes)
 
 
 def is_model_file(path: str) -> bool:

@@ -1,5 +1,8 @@
 import io
+import json
 import pickle
+import struct
+import zlib
 
 import numpy as np
 
@@ -8,6 +11,7 @@ from hypothesis import given, settings, strategies as st
 
 import reference
 from nlpzero import FormatError, Lexicon, Tokenizer
+import nlpzero.tokenizer as tokenizer_module
 from nlpzero.tokenizer import character_classes, line_blocks
 
 # an alphabet that exercises every character class and the astral planes
@@ -122,7 +126,33 @@ def test_save_load_roundtrip(tmp_path, novel_text):
     assert pickle.loads(pickle.dumps(tok)).tokenize(sample) == tok.tokenize(sample)
 
 
-@pytest.mark.parametrize("damage", ["flip", "truncate", "version", "empty"])
+def _model_v1(path, tok):
+    """The same model in format version 1 (no class table), as nlpzero 0.1 wrote it."""
+    chars, offsets, counts = tok._arrays
+    header = json.dumps({"format": "nlpzero-tokenizer", "words": len(counts), "chars": len(chars)}).encode()
+    header += b" " * (-(8 + 8 + len(header)) % 8)
+    body = b"".join([b"NLPZTOK\0", struct.pack("<II", 1, len(header)), header, offsets.astype("<i8").tobytes(),
+                     counts.astype("<i8").tobytes(), chars.astype("<u4").tobytes()])
+    path.write_bytes(body + struct.pack("<I", zlib.crc32(body)))
+
+
+def test_model_carries_its_class_table(tmp_path, monkeypatch, novel_text):
+    tok = Tokenizer({"宝玉": 40, "黛玉": 30, "3.14": 2})
+    tok.save(str(tmp_path / "v2"))
+    _model_v1(tmp_path / "v1", tok)
+    sample = novel_text[:3000] + " iPhone12 ——！！ 3.14"
+    old = Tokenizer.load(str(tmp_path / "v1"))              # version 1: the table is computed
+    assert old.tokenize(sample) == tok.tokenize(sample)
+
+    def no_computing():
+        raise AssertionError("the class table should come from the model file")
+    monkeypatch.setattr(tokenizer_module, "character_classes", no_computing)
+    loaded = Tokenizer.load(str(tmp_path / "v2"))
+    assert np.array_equal(loaded._classes, tok._classes)
+    assert loaded.tokenize(sample) == tok.tokenize(sample)
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "version", "classes", "empty"])
 def test_corrupt_model_is_a_clear_error(tmp_path, damage):
     path = tmp_path / "m.nlpztok"
     Tokenizer({"中国": 3, "人民": 2}).save(str(path))
@@ -133,6 +163,9 @@ def test_corrupt_model_is_a_clear_error(tmp_path, damage):
         data = data[:len(data) // 2]
     elif damage == "version":
         data[8] = 99
+    elif damage == "classes":          # a damaged class table, checksum recomputed
+        data[-6] ^= 0xFF
+        data[-4:] = struct.pack("<I", zlib.crc32(bytes(data[:-4])))
     else:
         data = data[:8]
     path.write_bytes(bytes(data))
