@@ -283,6 +283,12 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
               help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; word2vec 100].")
 @click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, word2vec 5].")
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, word2vec 5].")
+@click.option("--weighting", type=click.Choice(["linear", "uniform", "harmonic"]), default="linear",
+              show_default=True,
+              help="glove: a pair at distance d counts (window+1-d)/window (word2vec's shrinking window), "
+                   "1, or 1/d.")
+@click.option("--sample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+              help="Drop occurrences of words more frequent than this at random, as word2vec does (0: keep all).")
 @click.option("--min-count", type=click.IntRange(1), default=5, show_default=True, help="Rarest word kept.")
 @click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words.")
 @click.option("--truncate", is_flag=True,
@@ -298,8 +304,8 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
 @click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @corpus_options
-def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, min_count, max_vocab,
-                    truncate, model, context_smoothing, x_max, binary, threads, seed, encoding, quiet):
+def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
+                    max_vocab, truncate, model, context_smoothing, x_max, binary, threads, seed, encoding, quiet):
     """Train word vectors on CORPUS.
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
@@ -324,18 +330,20 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
 
     if method == "word2vec":
         vocabulary, vectors = train_word2vec(lines(), dim=dim or 100, window=window or 5, epochs=epochs or 5,
-                                             min_count=min_count, max_vocab=max_vocab, threads=threads, seed=seed)
+                                             min_count=min_count, max_vocab=max_vocab, sample=sample,
+                                             threads=threads, seed=seed)
     else:
         vocabulary = build_vocabulary(lines(), min_count=min_count, max_vocab=max_vocab)
         if len(vocabulary) < 2:
             raise InputError("fewer than two words reach --min-count: nothing to train")
-        cooc = cooccurrence(lines(), vocabulary, window=window or 10)
+        cooc, counts = cooccurrence(lines(), vocabulary, window=window or 10, weighting=weighting, sample=sample,
+                                    seed=seed)
         log.info("%d words, %d co-occurring pairs", len(vocabulary), cooc.nnz)
 
         def report(epoch, loss):
             if not quiet:
                 click.echo(f"\repoch {epoch}/{epochs or 15}  loss {loss:.4f}", err=True, nl=False)
-        vectors = train_glove(cooc, vocabulary, dim=dim, epochs=epochs or 15, threads=threads,
+        vectors = train_glove(cooc, counts, dim=dim, epochs=epochs or 15, threads=threads,
                               truncate=truncate, model=model, seed=seed, smoothing=context_smoothing, x_max=x_max,
                               progress=report)
         if not quiet:

@@ -7,14 +7,15 @@ from hypothesis import given, settings, strategies as st
 
 from nlpzero import FormatError
 from nlpzero._ext import glove as glove_kernel
-from nlpzero._ext.cooccur import PairCounter
+from nlpzero._ext.cooccur import HARMONIC, LINEAR, UNIFORM, PairCounter
 from nlpzero.cli import main
 from nlpzero.vectors import (UnknownWord, WordVectors, build_vocabulary, cooccurrence, default_dimension,
                              train_glove)
+from nlpzero.vectors.cooccur import keep_probabilities
 from nlpzero.vectors.glove import pmi_targets
 
 
-def reference_pairs(ids, window, harmonic, ordered=False):
+def reference_pairs(ids, window, weighting, ordered=False):
     out = {}
     for p, a in enumerate(ids):
         if a < 0:
@@ -26,23 +27,26 @@ def reference_pairs(ids, window, harmonic, ordered=False):
             if b < 0 or (b == a and not ordered):
                 continue
             key = (a, b) if ordered else (min(a, b), max(a, b))
-            out[key] = out.get(key, 0.0) + (1.0 / (q - p) if harmonic else 1.0)
+            distance = q - p
+            weight = {UNIFORM: 1.0, HARMONIC: 1.0 / distance, LINEAR: (window + 1 - distance) / window}[weighting]
+            out[key] = out.get(key, 0.0) + weight
     return out
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.integers(-2, 6), max_size=60), st.integers(1, 5), st.booleans(), st.booleans())
-def test_pair_kernel_matches_reference(ids, window, harmonic, ordered):
+@given(st.lists(st.integers(-2, 6), max_size=60), st.integers(1, 5), st.sampled_from([UNIFORM, HARMONIC, LINEAR]),
+       st.booleans())
+def test_pair_kernel_matches_reference(ids, window, weighting, ordered):
     counter = PairCounter(ordered)
     half = len(ids) // 2
-    counter.add(np.array(ids[:half], dtype=np.int32), window, harmonic)
+    counter.add(np.array(ids[:half], dtype=np.int32), window, weighting)
     other = PairCounter(ordered)
-    other.add(np.array(ids[half:], dtype=np.int32), window, harmonic)
+    other.add(np.array(ids[half:], dtype=np.int32), window, weighting)
     counter.merge(other)
     rows, cols, weights = counter.arrays()
     got = {(int(r), int(c)): w for r, c, w in zip(rows, cols, weights)}
-    expected = reference_pairs(ids[:half], window, harmonic, ordered)
-    for key, w in reference_pairs(ids[half:], window, harmonic, ordered).items():
+    expected = reference_pairs(ids[:half], window, weighting, ordered)
+    for key, w in reference_pairs(ids[half:], window, weighting, ordered).items():
         expected[key] = expected.get(key, 0.0) + w
     assert got.keys() == expected.keys()
     for key in got:
@@ -95,17 +99,39 @@ def _topic_lines(seed=0, n=3000):
 def test_glove_learns_pmi_structure():
     lines = _topic_lines()
     vocab = build_vocabulary(lines, min_count=1)
-    cooc = cooccurrence(lines, vocab, window=3)
+    cooc, counts = cooccurrence(lines, vocab, window=3)
+    assert np.array_equal(counts, vocab.counts)      # nothing sampled away
     assert cooc.nnz == 20          # 5 x 4 / 2 pairs per topic, none across
-    vectors = train_glove(cooc, vocab, dim=8, epochs=60, threads=1, smoothing=0.75)
+    vectors = train_glove(cooc, counts, dim=8, epochs=60, threads=1, smoothing=0.75)
     wv = WordVectors(vocab.words, vectors, vocab.counts)
     assert {w for w, _ in wv.related("cat", 4)} == {"dog", "pet", "fur", "paw"}
     assert {w for w, _ in wv.similar("road", 4)} == {"car", "wheel", "engine", "fuel"}
     # <v_i, v_j> approximates the PMI targets
     fitted = np.einsum("ij,ij->i", vectors[cooc.row], vectors[cooc.col])
-    assert np.abs(fitted - pmi_targets(cooc, vocab.counts, 0.75)).max() < 0.1
-    again = train_glove(cooc, vocab, dim=8, epochs=60, threads=1, smoothing=0.75)
+    assert np.abs(fitted - pmi_targets(cooc, counts, 0.75)).max() < 0.1
+    again = train_glove(cooc, counts, dim=8, epochs=60, threads=1, smoothing=0.75)
     assert np.array_equal(vectors, again)          # deterministic with one thread
+
+
+def test_subsampling_drops_frequent_words_and_widens_windows():
+    rng = random.Random(3)
+    # "the" is half of all tokens; the other words are rare
+    lines = [[w for k in range(10) for w in ("the", f"w{rng.randrange(50)}")] for _ in range(2000)]
+    vocab = build_vocabulary(lines, min_count=1)
+    keep = keep_probabilities(vocab.counts, 1e-2)
+    the = vocab.index["the"]
+    f = vocab.counts[the] / vocab.counts.sum()
+    assert keep[the] == pytest.approx((np.sqrt(f / 1e-2) + 1) * 1e-2 / f)
+    assert np.all(keep[np.arange(len(vocab)) != the] == 1.0)       # rare words always kept
+    full, full_counts = cooccurrence(lines, vocab, window=1)
+    sampled, kept = cooccurrence(lines, vocab, window=1, sample=1e-2, seed=5)
+    assert kept[the] == pytest.approx(keep[the] * vocab.counts[the], rel=0.1)
+    assert np.array_equal(np.delete(kept, the), np.delete(full_counts, the))
+    # with window 1, rare words only meet each other once "the" between them is dropped
+    rare = [vocab.index[f"w{k}"] for k in range(50)]
+    assert full.tocsr()[rare][:, rare].nnz == 0 and sampled.tocsr()[rare][:, rare].nnz > 0
+    again, _ = cooccurrence(lines, vocab, window=1, sample=1e-2, seed=5)
+    assert (again != sampled).nnz == 0                          # reproducible for a seed
 
 
 def test_queries_and_formats(tmp_path):

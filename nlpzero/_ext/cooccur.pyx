@@ -14,6 +14,12 @@ from nlpzero._ext.hashing cimport mix
 
 import numpy as np
 
+cpdef enum:
+    UNIFORM = 0
+    HARMONIC = 1
+    LINEAR = 2
+
+
 cdef struct PairSlot:
     uint64_t key                 # (low << 32 | high) + 1; 0 = empty
     double weight
@@ -80,12 +86,15 @@ cdef class PairCounter:
             self._grow()
         return 0
 
-    def add(self, const int32_t[::1] ids not None, int window, bint harmonic=False):
-        """Count the pairs of `ids` at distance 1..window.  -1 ends a sentence
+    def add(self, const int32_t[::1] ids not None, int window, int weighting=UNIFORM):
+        """Count the pairs of `ids` at distance d = 1..window.  -1 ends a sentence
         (windows never cross it); -2 is a dropped token: it takes up a position
-        but pairs with nothing.  Each pair adds 1, or 1/distance if harmonic."""
+        but pairs with nothing.  Each pair adds 1 (UNIFORM), 1/d (HARMONIC) or
+        (window + 1 - d)/window (LINEAR: word2vec's randomly shrunk window, in
+        expectation)."""
         cdef Py_ssize_t n = ids.shape[0], p, q, stop
         cdef int32_t a, b
+        cdef double weight
         with nogil:
             for p in range(n):
                 a = ids[p]
@@ -100,7 +109,13 @@ cdef class PairCounter:
                         break
                     if b < 0 or (b == a and not self.ordered):
                         continue
-                    self._put(a, b, 1.0 / (q - p) if harmonic else 1.0)
+                    if weighting == HARMONIC:
+                        weight = 1.0 / (q - p)
+                    elif weighting == LINEAR:
+                        weight = <double> (window + 1 - (q - p)) / window
+                    else:
+                        weight = 1.0
+                    self._put(a, b, weight)
 
     def merge(self, PairCounter other not None):
         if other.ordered != self.ordered:

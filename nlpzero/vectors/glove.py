@@ -18,7 +18,6 @@ import numpy as np
 import scipy.sparse
 
 from .._ext import glove as _glove
-from .cooccur import Vocabulary
 
 log = logging.getLogger("nlpzero")
 MODELS = ("shared", "concat", "sum")
@@ -39,11 +38,13 @@ def pmi_targets(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, smoothing: fl
             + 2 * math.log(counts.sum()))
 
 
-def train_glove(cooc: scipy.sparse.coo_matrix, vocabulary: Vocabulary, dim: int | None = None, epochs: int = 15,
+def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | None = None, epochs: int = 15,
                 threads: int = 1, x_max: float = 10.0, alpha: float = 0.75, truncate: bool = False,
                 eta: float = 0.1, model: str = "shared", seed: int = 1, smoothing: float = 0.75,
                 progress: Callable[[int, float], None] | None = None) -> np.ndarray:
-    """Train and return the word vectors (float32, one row per vocabulary word).
+    """Train and return the word vectors (float32, one row per word) from the
+    co-occurrence counts and the word counts of the stream they were taken
+    from (both as returned by :func:`~nlpzero.vectors.cooccurrence`).
     `model`: shared vectors, or separate word/context vectors concatenated or summed.
     Defaults, measured on the English text8-like corpus (dim 100, 15 epochs,
     questions-words analogy over 30k words / WordSim-353): the published ones
@@ -55,7 +56,9 @@ def train_glove(cooc: scipy.sparse.coo_matrix, vocabulary: Vocabulary, dim: int 
     `progress(epoch, mean loss)` is called after every epoch."""
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r} (expected one of {', '.join(MODELS)})")
-    n = len(vocabulary)
+    n = cooc.shape[0]
+    if len(counts) != n:
+        raise ValueError(f"{len(counts)} word counts for a {n} x {n} co-occurrence matrix")
     dim = dim or default_dimension(n)
     rng = np.random.default_rng(seed)
     vectors = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
@@ -72,7 +75,7 @@ def train_glove(cooc: scipy.sparse.coo_matrix, vocabulary: Vocabulary, dim: int 
     cooc = scipy.sparse.coo_matrix((cooc.data[by_row], (cooc.row[by_row], cooc.col[by_row])), shape=cooc.shape)
     rows = np.ascontiguousarray(cooc.row, dtype=np.int32)
     cols = np.ascontiguousarray(cooc.col, dtype=np.int32)
-    targets = pmi_targets(cooc, vocabulary.counts, smoothing).astype(np.float32)
+    targets = pmi_targets(cooc, np.maximum(counts, 1), smoothing).astype(np.float32)
     ratio = cooc.data / x_max
     weights = (np.minimum(ratio, 1.0) if truncate else ratio) ** alpha
     weights = weights.astype(np.float32)

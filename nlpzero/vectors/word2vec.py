@@ -13,7 +13,7 @@ from .cooccur import Vocabulary
 
 
 def train_word2vec(lines, dim: int = 100, window: int = 5, epochs: int = 5, min_count: int = 5,
-                   max_vocab: int | None = None, sg: bool = True, hs: bool = False, negative: int = 5,
+                   max_vocab: int | None = None, sample: float = 1e-3, sg: bool = True, hs: bool = False, negative: int = 5,
                    threads: int = 1, seed: int = 1, temp_dir: str | None = None) -> tuple[Vocabulary, np.ndarray]:
     """(vocabulary, vectors) from token lines."""
     from gensim.models import Word2Vec
@@ -24,7 +24,7 @@ def train_word2vec(lines, dim: int = 100, window: int = 5, epochs: int = 5, min_
             for tokens in lines:
                 out.write(" ".join(tokens) + "\n")
         model = Word2Vec(corpus_file=path, vector_size=dim, window=window, epochs=epochs, min_count=min_count,
-                         max_final_vocab=max_vocab, sg=int(sg), hs=int(hs), negative=0 if hs else negative,
+                         max_final_vocab=max_vocab, sample=sample, sg=int(sg), hs=int(hs), negative=0 if hs else negative,
                          workers=max(threads, 1), seed=seed)
     finally:
         os.unlink(path)
