@@ -29,6 +29,7 @@ import codecs
 import concurrent.futures
 import json
 import logging
+import math
 import os
 import shutil
 import struct
@@ -370,6 +371,8 @@ class _Counter:
         self.temp_dir = temp_dir
         self.spill_dir = None
         self.runs: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {n: [] for n in range(1, order + 1)}
+        self.reserved: dict[int, int] = {}      # distinct n-grams the tables were last sized for
+        self.observed = None                    # (tokens, distinct) per order when last sized
         self.pool = concurrent.futures.ThreadPoolExecutor(jobs) if jobs > 1 else None
 
     def close(self):
@@ -398,17 +401,19 @@ class _Counter:
 
     def feed(self, chunks, size_hint: int | None = None):
         """Count all chunks; `size_hint` (UTF-8 bytes of all input, if known)
-        lets the tables be sized once from the first chunk's statistics."""
+        lets the tables be sized early (see _reserve)."""
         carry = ""
         table = self.word_chars.table
-        for i, (text, ends_file) in enumerate(_rechunk(chunks, self.CHUNK_CHARS)):
+        bytes_read = 0
+        for text, ends_file in _rechunk(chunks, self.CHUNK_CHARS):
             text = carry + text
             buffer = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             limit = len(buffer) if ends_file else _ngrams.tail_start(buffer, table, self.order)
             carry = "" if ends_file else text[limit:]
             self._count(buffer, limit)
-            if i == 0 and size_hint:
-                self._reserve(len(text.encode("utf-8", "surrogatepass")) / size_hint)
+            if size_hint and bytes_read < size_hint / 3:
+                bytes_read += len(text.encode("utf-8", "surrogatepass"))
+                self._reserve(bytes_read / size_hint)
         if carry:
             buffer = np.frombuffer(carry.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
             self._count(buffer, len(buffer))
@@ -416,38 +421,55 @@ class _Counter:
     def feed_utf8(self, corpus: Corpus, size_hint: int | None = None):
         """Count a UTF-8 corpus from its raw bytes, decoded by compiled code."""
         table = self.word_chars.table
-        first = True
+        bytes_read = 0
         for path, blocks in corpus.files_of(corpus.file_line_bytes):
             carry = _NO_CODES
             invalid = 0
-            for block in _join_blocks(blocks, self.CHUNK_BYTES):
+            # a small first piece: the tables are sized from its statistics before they grow large
+            for block in _join_blocks(blocks, self.CHUNK_BYTES, first=self.CHUNK_BYTES // 8):
                 buffer, bad = _ngrams.decode_utf8(block, carry)
                 invalid += bad
                 limit = _ngrams.tail_start(buffer, table, self.order)
                 carry = buffer[limit:].copy()
                 self._count(buffer, limit)
-                if first and size_hint:
-                    first = False
-                    self._reserve(len(block) / size_hint)
+                bytes_read += len(block)
+                if size_hint and bytes_read < size_hint / 3:
+                    self._reserve(bytes_read / size_hint)
             if len(carry):
                 self._count(carry, len(carry))
             if invalid:
                 log.warning("%d invalid bytes replaced in %s", invalid, "<stdin>" if path == "-" else path)
 
     def _reserve(self, fraction_read: float):
-        """Extrapolate the final number of distinct n-grams from the first chunk
-        (vocabulary growth ~ tokens**0.9, a conservative Heaps' law for
-        character n-grams) and size the tables for it, within the budget."""
-        if not 0 < fraction_read < 0.25:
-            return
-        growth = (1 / fraction_read) ** 0.9
+        """Size the tables for the distinct n-grams expected in the whole input,
+        within the budget: growing a table late, when it is full, rehashes
+        everything in it (seconds on a 100 MB corpus), and over-sizing costs
+        page faults.  Called after every chunk with the fraction of the input
+        read.  Each order's growth is fitted from the last two observations as
+        a power law (Heaps' law, distinct ~ tokens**beta; beta falls as the
+        corpus grows, so this over- rather than under-estimates), plus a tenth.
+        Stops once a third is read; a table is only regrown for a clearly
+        larger estimate."""
         tokens = self.engine.token_counts()
-        expected = {n: min(self.engine.distinct(n) * growth, tokens[n] / fraction_read)
-                    for n in range(2, self.order + 1)}
+        seen = {n: self.engine.distinct(n) for n in range(2, self.order + 1)}
+        previous = self.observed
+        if previous is None:
+            self.observed = (tokens, seen)
+        if previous is None or not 0 < fraction_read < 1 / 3:
+            return
+        expected = {}
+        for n, distinct in seen.items():
+            before, grown = previous[1][n], tokens[n] / max(previous[0][n], 1)
+            if grown < 1.2 or distinct == 0:
+                return                   # too little new text to fit a growth rate
+            beta = min(1.0, max(0.5, math.log(distinct / before) / math.log(grown))) if before else 1.0
+            expected[n] = min(1.1 * distinct * (1 / fraction_read) ** beta, tokens[n] / fraction_read)
         needed = sum(e * 4 / 3 * (_ngrams.width_of(n) + 1) * 8 for n, e in expected.items())
         scale = min(1.0, 0.8 * self.budget / max(needed, 1))
-        self._parallel([(self.engine.reserve, n, int(e * scale), j, self.jobs)
-                        for n, e in expected.items() for j in range(self.jobs)])
+        grow = {n: int(e * scale) for n, e in expected.items() if e * scale > 1.2 * self.reserved.get(n, 0)}
+        self._parallel([(self.engine.reserve, n, e, j, self.jobs) for n, e in grow.items() for j in range(self.jobs)])
+        self.reserved.update(grow)
+        self.observed = (tokens, seen)
 
     def _sorted_order(self, n):
         """Rows and bucket offsets of order n in canonical order; the tables are reset."""
@@ -498,15 +520,16 @@ class _Counter:
 _NO_CODES = np.zeros(0, dtype=np.uint32)
 
 
-def _join_blocks(blocks: Iterable[bytes], size: int) -> Iterator[bytes]:
-    """Join small byte blocks into pieces of at least `size` bytes (the last may be shorter)."""
-    pending, pending_len = [], 0
+def _join_blocks(blocks: Iterable[bytes], size: int, first: int | None = None) -> Iterator[bytes]:
+    """Join small byte blocks into pieces of at least `size` bytes (the first
+    piece at least `first`, the last may be shorter)."""
+    pending, pending_len, wanted = [], 0, first or size
     for block in blocks:
         pending.append(block)
         pending_len += len(block)
-        if pending_len >= size:
+        if pending_len >= wanted:
             yield b"".join(pending)
-            pending, pending_len = [], 0
+            pending, pending_len, wanted = [], 0, size
     if pending:
         yield b"".join(pending)
 
