@@ -2,7 +2,7 @@ import os
 import struct
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 
 import nlpzero.corpus as corpus_mod
 from nlpzero import FormatError, NgramCounts, count, merge
@@ -69,6 +69,7 @@ def test_corpus_files_chunk_boundaries_and_jobs_give_identical_counts(novel_text
 def test_raw_utf8_reading_matches_reference_on_bad_bytes(tmp_path_factory, pieces, order):
     # the counter decodes files itself: the same counts as Python's decoding with "replace"
     data = b"".join(pieces).replace(b"\x00", b"")
+    assume(not data.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ")))   # read as compressed, by design
     path = tmp_path_factory.mktemp("raw") / "t.txt"
     path.write_bytes(data)
     text = data.decode("utf-8", "replace")
