@@ -282,7 +282,7 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
 @click.option("--dim", type=click.IntRange(2), default=None,
               help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; word2vec 100].")
 @click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, word2vec 5].")
-@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, word2vec 5].")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 12, word2vec 5].")
 @click.option("--weighting", type=click.Choice(["linear", "uniform", "harmonic"]), default="linear",
               show_default=True,
               help="glove: a pair at distance d counts (window+1-d)/window (word2vec's shrinking window), "
@@ -300,12 +300,16 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
               help="glove: raise word counts to this power in the PMI (1 is the plain PMI of the paper).")
 @click.option("--x-max", type=click.FloatRange(min=1e-6), default=10.0, show_default=True,
               help="glove: pairs weigh (x / x-max)^0.75 (capped at 1 with --truncate; the paper uses 100).")
+@click.option("--unobserved", type=click.FloatRange(min=0), default=0.5, show_default=True,
+              help="glove: per co-occurring pair and epoch, this many random word pairs; those that never "
+                   "co-occur are pulled down to the PMI of one co-occurrence (Swivel's hinge; 0: off).")
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
 @click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
-                    max_vocab, truncate, model, context_smoothing, x_max, binary, threads, seed, encoding, quiet):
+                    max_vocab, truncate, model, context_smoothing, x_max, unobserved, binary, threads, seed,
+                    encoding, quiet):
     """Train word vectors on CORPUS.
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
@@ -318,6 +322,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
     """
     from .parallel import default_jobs
     from .vectors import WordVectors, build_vocabulary, cooccurrence, token_lines, train_glove, train_word2vec
+    from .vectors.glove import DEFAULT_EPOCHS
 
     if bool(lexicon) == tokenized:
         raise InputError("give either -l LEXICON (to tokenize) or --tokenized (already tokenized), not both or neither")
@@ -342,10 +347,10 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
 
         def report(epoch, loss):
             if not quiet:
-                click.echo(f"\repoch {epoch}/{epochs or 15}  loss {loss:.4f}", err=True, nl=False)
-        vectors = train_glove(cooc, counts, dim=dim, epochs=epochs or 15, threads=threads,
+                click.echo(f"\repoch {epoch}/{epochs or DEFAULT_EPOCHS}  loss {loss:.4f}", err=True, nl=False)
+        vectors = train_glove(cooc, counts, dim=dim, epochs=epochs or DEFAULT_EPOCHS, threads=threads,
                               truncate=truncate, model=model, seed=seed, smoothing=context_smoothing, x_max=x_max,
-                              progress=report)
+                              unobserved=unobserved, progress=report)
         if not quiet:
             click.echo("", err=True)
     if len(vocabulary) == 0:

@@ -113,6 +113,104 @@ def test_glove_learns_pmi_structure():
     assert np.array_equal(vectors, again)          # deterministic with one thread
 
 
+def test_unobserved_pairs_are_pulled_below_one_cooccurrence():
+    lines = _topic_lines()
+    vocab = build_vocabulary(lines, min_count=1)
+    cooc, counts = cooccurrence(lines, vocab, window=3)
+    plain = train_glove(cooc, counts, dim=8, epochs=40, threads=1, unobserved=0.0)
+    hinged = train_glove(cooc, counts, dim=8, epochs=40, threads=1, unobserved=2.0)
+    pets = [vocab.index[w] for w in ("cat", "dog", "pet", "fur", "paw")]
+    cars = [vocab.index[w] for w in ("car", "road", "wheel", "engine", "fuel")]
+    smoothed = counts.astype(np.float64) ** 0.75
+    bound = (2 * np.log(smoothed.sum()) - np.log(2 * cooc.data.sum())
+             - np.log(smoothed[pets])[:, None] - np.log(smoothed[cars])[None, :])
+    cross_plain = plain[pets] @ plain[cars].T
+    cross_hinged = hinged[pets] @ hinged[cars].T
+    # never co-occurring pairs are pushed towards (never below) the PMI of one co-occurrence
+    assert cross_hinged.mean() < cross_plain.mean() - 0.2
+    assert (cross_hinged > bound).all()
+    fitted = np.einsum("ij,ij->i", hinged[cooc.row], hinged[cooc.col])
+    assert np.abs(fitted - pmi_targets(cooc, counts, 0.75)).max() < 0.25   # observed pairs still roughly fitted
+
+
+MASK64 = (1 << 64) - 1
+
+
+def reference_unobserved(vectors, grads, stored, noise, log_counts, log_base, weight, samples, seed, eta):
+    """Plain restatement of train_unobserved (shared vectors): the same xorshift64*
+    draws, pairs in `stored` skipped, a squared hinge at the one-co-occurrence PMI."""
+    state = (seed * 0x9E3779B97F4A7C15 + 1) & MASK64
+
+    def draw():
+        nonlocal state
+        state ^= state >> 12
+        state ^= (state << 25) & MASK64
+        state ^= state >> 27
+        return int(noise[((state * 0x2545F4914F6CDD1D) & MASK64) % len(noise)])
+
+    updated = 0
+    for _ in range(samples):
+        i, j = draw(), draw()
+        if i == j or (min(i, j), max(i, j)) in stored:
+            continue
+        bound = np.float32(log_base - float(log_counts[i]) - float(log_counts[j]))
+        v, c = vectors[i].copy(), vectors[j].copy()
+        d = np.float32(np.dot(v, c)) - bound
+        if d <= 0:
+            continue
+        scale = np.float32(weight) * d
+        g1, g2 = scale * c, scale * v
+        grads[i] += g1 * g1
+        grads[j] += g2 * g2
+        vectors[i] = v - eta * g1 / np.sqrt(grads[i])
+        vectors[j] = c - eta * g2 / np.sqrt(grads[j])
+        updated += 1
+    return updated
+
+
+def test_unobserved_kernel_matches_reference():
+    rng = np.random.default_rng(2)
+    n, dim = 40, 6
+    stored = {(int(a), int(b)) for a, b in rng.integers(0, n, (150, 2)) if a < b}
+    rows, cols = (np.array(x, dtype=np.int32) for x in zip(*sorted(stored)))
+    indptr = np.searchsorted(rows, np.arange(n + 1)).astype(np.int64)
+    noise = rng.integers(0, n, 97).astype(np.int32)
+    log_counts = rng.normal(0, 1, n).astype(np.float32)
+    vectors = rng.normal(0, 1, (n, dim)).astype(np.float32)
+    grads = np.ones((n, dim), dtype=np.float32)
+    ref_vectors, ref_grads = vectors.copy(), grads.copy()
+    updated = glove_kernel.train_unobserved(vectors, grads, vectors, grads, indptr, cols, noise, log_counts,
+                                            0.5, 0.3, 400, 11, 0.1, False)
+    expected = reference_unobserved(ref_vectors, ref_grads, stored, noise, log_counts, 0.5, 0.3, 400, 11,
+                                    np.float32(0.1))
+    assert updated == expected > 50
+    assert np.allclose(vectors, ref_vectors, rtol=1e-4, atol=1e-6)
+    assert np.allclose(grads, ref_grads, rtol=1e-4)
+
+
+def test_unobserved_kernel_skips_stored_pairs():
+    rng = np.random.default_rng(1)
+    n, dim = 20, 4
+    rows = np.arange(n - 1, dtype=np.int32)           # stored pairs: (k, k + 1)
+    cols = rows + 1
+    indptr = np.searchsorted(rows, np.arange(n + 1)).astype(np.int64)
+    vectors = rng.normal(size=(n, dim)).astype(np.float32)
+    grads = np.ones((n, dim), dtype=np.float32)
+    before = vectors.copy()
+    log_counts = np.zeros(n, dtype=np.float32)
+    # noise words 4 and 5 only: every draw is a stored pair (either order) or a self-pair
+    noise = np.array([4, 5, 5, 4], dtype=np.int32)
+    assert glove_kernel.train_unobserved(vectors, grads, vectors, grads, indptr, cols, noise, log_counts,
+                                         -100.0, 1.0, 500, 7, 0.1, False) == 0
+    assert np.array_equal(vectors, before)
+    # words 0 and 19 never co-occur: with a dot product above the bound they are updated
+    vectors[0] = vectors[n - 1] = 1.0
+    noise = np.array([0, n - 1], dtype=np.int32)
+    assert glove_kernel.train_unobserved(vectors, grads, vectors, grads, indptr, cols, noise, log_counts,
+                                         0.0, 1.0, 50, 7, 0.1, False) > 0
+    assert vectors[0] @ vectors[n - 1] < dim
+
+
 def test_subsampling_drops_frequent_words_and_widens_windows():
     rng = random.Random(3)
     # "the" is half of all tokens; the other words are rare
@@ -184,6 +282,15 @@ def test_cli_vectors_and_queries(tmp_path):
     bad.write_bytes(b"\x00garbage")
     result = run("similar", "-v", str(bad), "cat")
     assert result.exit_code != 0 and "Traceback" not in result.output
+
+
+def test_cli_glove_defaults_are_the_library_defaults():
+    import inspect
+    cli = {p.name: p for p in main.commands["vectors"].params}
+    library = inspect.signature(train_glove).parameters
+    for option, argument in [("x_max", "x_max"), ("context_smoothing", "smoothing"), ("unobserved", "unobserved")]:
+        assert cli[option].default == library[argument].default, option
+    assert f"glove {library['epochs'].default}," in cli["epochs"].help
 
 
 def test_pmi_targets_formula():
