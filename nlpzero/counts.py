@@ -467,15 +467,17 @@ class _Counter:
         needed = sum(e * 4 / 3 * (_ngrams.width_of(n) + 1) * 8 for n, e in expected.items())
         scale = min(1.0, 0.8 * self.budget / max(needed, 1))
         grow = {n: int(e * scale) for n, e in expected.items() if e * scale > 1.2 * self.reserved.get(n, 0)}
-        self._parallel([(self.engine.reserve, n, e, j, self.jobs) for n, e in grow.items() for j in range(self.jobs)])
+        grow = {n: e for n, e in grow.items() if self.engine.prepare_reserve(n, e)}
+        self._parallel([(self.engine.reserve, n, j, self.jobs) for n in grow for j in range(self.jobs)])
+        for n in grow:
+            self.engine.commit_reserve(n)
         self.reserved.update(grow)
         self.observed = (tokens, seen)
 
     def _sorted_order(self, n):
         """Rows and bucket offsets of order n in canonical order; the tables are reset."""
-        rows, offsets = self.engine.allocate_order(n)
-        self._parallel([(self.engine.sort_into, n, j, self.jobs, rows, offsets) for j in range(self.jobs)])
-        return rows, offsets
+        self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
+        return self.engine.take_order(n)
 
     def _spill(self):
         """Write the largest order's tables as a sorted run file (memory-mapped back)."""

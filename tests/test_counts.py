@@ -1,12 +1,14 @@
 import os
 import struct
 
+import numpy as np
 import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import nlpzero.corpus as corpus_mod
 from nlpzero import FormatError, NgramCounts, count, merge
 from nlpzero._ext import ngrams as kernel
+from nlpzero.corpus import as_word_chars
 from nlpzero.counts import _Counter
 
 from reference import count_ngrams, totals
@@ -76,6 +78,44 @@ def test_raw_utf8_reading_matches_reference_on_bad_bytes(tmp_path_factory, piece
     text = text[1:] if text.startswith("\ufeff") else text
     counts = count(str(path), order=order, jobs=2)
     assert_matches_reference(counts, [text], order)
+
+
+@pytest.mark.parametrize("reserved, in_place", [(10 ** 6, True), (20_000, False)])
+def test_tables_sized_into_one_region_give_exact_counts(novel_text, reserved, in_place):
+    # Sized ample, the tables' slices of the region become the output array; sized
+    # too small, tables grow out of their slices and the rows are copied instead.
+    text = novel_text[:150_000]
+    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    order, jobs = 3, 2
+    engine = kernel.CountEngine(order, jobs, as_word_chars(None).table)
+
+    def feed(begin, stop):
+        step = -(-(stop - begin) // jobs)
+        for j in range(jobs):
+            engine.scatter(j, codes, min(begin + j * step, stop), min(begin + (j + 1) * step, stop))
+        engine.note_tokens()
+        for j in range(jobs):
+            engine.flush(j, jobs)
+
+    cut = kernel.tail_start(codes[:20_000], as_word_chars(None).table, order)
+    feed(0, cut)
+    for n in (2, 3):
+        assert engine.prepare_reserve(n, reserved)
+        for j in range(jobs):
+            engine.reserve(n, j, jobs)
+        engine.commit_reserve(n)
+    assert not engine.prepare_reserve(2, 100)          # already that large
+    feed(cut, len(codes))
+    tables, offsets = {}, {}
+    for n in range(1, order + 1):
+        for j in range(jobs):
+            engine.sort_order(n, j, jobs)
+        tables[n], offsets[n] = engine.take_order(n)
+        assert kernel.is_canonical(tables[n], n)
+    assert tables[3].flags.owndata != in_place
+    counts = NgramCounts(order, tables, dict(enumerate(engine.token_counts())), offsets=offsets)
+    assert_matches_reference(counts, [text], order)
+    assert engine.memory_bytes() < 1 << 20              # the tables are reset
 
 
 def test_spilling_to_disk_gives_exact_counts(novel_text, tmp_path, monkeypatch):

@@ -15,7 +15,8 @@ memory.
 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
 from libc.stdlib cimport calloc, free, realloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove
+from cython cimport view
 from libc.math cimport log
 
 from nlpzero._ext.utf8 cimport decode_utf8 as _decode_utf8
@@ -24,6 +25,7 @@ import numpy as np
 
 cdef enum:
     MAX_ORDER = 9
+    CODE_POINTS = 0x110000
     MAX_WIDTH = 3
     MAX_STRIDE = 4
     INITIAL_CAPACITY = 64
@@ -40,6 +42,30 @@ cdef extern from *:
     #endif
     """
     void NZ_PREFETCH(const void *p) noexcept nogil
+
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <stdlib.h>
+    #if defined(__linux__)
+    #include <sys/mman.h>
+    #endif
+    /* Zeroed memory for the tables of one order.  Filling them is bound by page
+       faults, so Linux is asked for transparent huge pages (one fault per 2 MB
+       instead of per 4 KB); elsewhere, or if refused, it is plain calloc. */
+    static void *nz_region_alloc(size_t bytes) {
+        void *p = calloc(bytes, 1);
+    #if defined(__linux__) && defined(MADV_HUGEPAGE)
+        if (p != NULL && bytes >= ((size_t)4 << 20)) {
+            uintptr_t start = ((uintptr_t)p + 4095) & ~(uintptr_t)4095;
+            uintptr_t end = ((uintptr_t)p + bytes) & ~(uintptr_t)4095;
+            if (end > start) madvise((void *)start, end - start, MADV_HUGEPAGE);
+        }
+    #endif
+        return p;
+    }
+    """
+    void *nz_region_alloc(size_t nbytes) noexcept nogil
 
 
 MAX_SUPPORTED_ORDER = MAX_ORDER
@@ -91,6 +117,13 @@ cdef struct Table:
     size_t size
     int width
     int stride
+    bint in_region       # slots are a slice of the order's region, not an allocation of their own
+
+
+cdef inline void table_release(Table *t) noexcept nogil:
+    if not t.in_region:
+        free(t.slots)
+    t.slots = NULL
 
 
 cdef int table_init(Table *t, int order, size_t capacity) noexcept nogil:
@@ -98,6 +131,7 @@ cdef int table_init(Table *t, int order, size_t capacity) noexcept nogil:
     t.stride = t.width + 1
     t.size = 0
     t.capacity = capacity
+    t.in_region = False
     t.slots = <uint64_t *> calloc(capacity * t.stride, sizeof(uint64_t))
     return 0 if t.slots != NULL else -1
 
@@ -133,33 +167,41 @@ cdef inline void table_put(Table *t, const uint64_t *key, uint64_t amount, uint6
             i = 0
 
 
-cdef int table_resize(Table *t, size_t new_capacity) noexcept nogil:
-    cdef uint64_t *old = t.slots
-    cdef size_t old_capacity = t.capacity, i
+cdef int table_move(Table *t, uint64_t *slots, size_t capacity, bint in_region) noexcept nogil:
+    """Rehash the table into `slots` (zeroed, `capacity` rows; NULL: a new
+    allocation of its own), releasing its old slots."""
+    cdef Table old = t[0]
+    cdef size_t i
     cdef uint64_t *slot
-    t.slots = <uint64_t *> calloc(new_capacity * t.stride, sizeof(uint64_t))
-    if t.slots == NULL:
-        t.slots = old
-        return -1
-    t.capacity = new_capacity
+    if slots == NULL:
+        slots = <uint64_t *> calloc(capacity * t.stride, sizeof(uint64_t))
+        if slots == NULL:
+            return -1
+    t.slots = slots
+    t.capacity = capacity
+    t.in_region = in_region
     t.size = 0
-    for i in range(old_capacity):
-        slot = old + i * t.stride
+    for i in range(old.capacity):
+        slot = old.slots + i * t.stride
         if slot[t.width] != 0:
             table_put(t, slot, slot[t.width], hash_key(slot, t.width))
-    free(old)
+    table_release(&old)
     return 0
 
 
-cdef size_t table_copy_rows(const Table *t, uint64_t *dest) noexcept nogil:
-    """Copy the occupied rows to dest (in slot order); returns how many."""
+cdef inline int table_resize(Table *t, size_t new_capacity) noexcept nogil:
+    return table_move(t, NULL, new_capacity, False)
+
+
+cdef void table_compact(Table *t) noexcept nogil:
+    """Move the occupied rows to the front of the slots, in slot order."""
     cdef size_t read, write = 0
     cdef int stride = t.stride
     for read in range(t.capacity):
         if t.slots[read * stride + t.width] != 0:
-            memcpy(dest + write * stride, t.slots + read * stride, stride * sizeof(uint64_t))
+            if write != read:
+                memcpy(t.slots + write * stride, t.slots + read * stride, stride * sizeof(uint64_t))
             write += 1
-    return write
 
 
 # ---------------------------------------------------------------- sorting rows
@@ -265,12 +307,26 @@ cdef class CountEngine:
     thread j adds the buffered keys of buckets b = j (mod J) into that bucket's
     hash table.  A bucket's table is small enough to stay in cache, and the
     threads of each phase touch disjoint memory, so no locks are needed.
+
+    Characters (order 1) are counted straight into a dense array per thread
+    instead: few distinct, and most of all occurrences.
+
+    Once sized (`prepare_reserve`, `reserve`), the tables of an order are equal
+    slices of one region.  Finished, their rows are sorted in place and slid
+    together, and the region becomes the output array: the largest data is
+    never copied a second time.
     """
     cdef int order
     cdef int n_threads
     cdef Table *tables          # [(order + 1) * N_BUCKETS]
+    cdef uint64_t *regions[MAX_ORDER + 1]       # per order: the tables' slices, or NULL
+    cdef size_t region_capacity[MAX_ORDER + 1]  # rows per slice
+    cdef uint64_t *pending[MAX_ORDER + 1]       # a region being filled by reserve()
+    cdef size_t pending_capacity[MAX_ORDER + 1]
     cdef KeyBuffer *buffers     # [n_threads * (order + 1) * N_BUCKETS]
     cdef uint64_t tokens[MAX_ORDER + 1]
+    cdef uint64_t *char_counts            # [n_threads * CODE_POINTS]
+    cdef uint64_t *char_tokens            # [n_threads], since the last note_tokens
     cdef const uint8_t *word_chars
     cdef object word_chars_owner
     cdef int error
@@ -279,6 +335,13 @@ cdef class CountEngine:
         cdef int n, b
         self.tables = NULL
         self.buffers = NULL
+        self.char_counts = NULL
+        self.char_tokens = NULL
+        for n in range(MAX_ORDER + 1):
+            self.regions[n] = NULL
+            self.pending[n] = NULL
+            self.region_capacity[n] = 0
+            self.pending_capacity[n] = 0
         if order < 1 or order > MAX_ORDER:
             raise ValueError(f"order must be between 1 and {MAX_ORDER}")
         if n_threads < 1:
@@ -292,7 +355,10 @@ cdef class CountEngine:
         self.error = 0
         self.tables = <Table *> calloc((order + 1) * N_BUCKETS, sizeof(Table))
         self.buffers = <KeyBuffer *> calloc(n_threads * (order + 1) * N_BUCKETS, sizeof(KeyBuffer))
-        if self.tables == NULL or self.buffers == NULL:
+        # calloc'd pages stay untouched (and unbacked) outside the scripts in use
+        self.char_counts = <uint64_t *> calloc(n_threads * <size_t> CODE_POINTS, sizeof(uint64_t))
+        self.char_tokens = <uint64_t *> calloc(n_threads, sizeof(uint64_t))
+        if self.tables == NULL or self.buffers == NULL or self.char_counts == NULL or self.char_tokens == NULL:
             raise MemoryError()
         for n in range(order + 1):
             self.tokens[n] = 0
@@ -305,8 +371,13 @@ cdef class CountEngine:
         cdef int i
         if self.tables != NULL:
             for i in range((self.order + 1) * N_BUCKETS):
-                free(self.tables[i].slots)
+                table_release(&self.tables[i])
             free(self.tables)
+        for i in range(MAX_ORDER + 1):
+            free(self.regions[i])
+            free(self.pending[i])
+        free(self.char_counts)
+        free(self.char_tokens)
         if self.buffers != NULL:
             for i in range(self.n_threads * (self.order + 1) * N_BUCKETS):
                 free(self.buffers[i].data)
@@ -321,7 +392,8 @@ cdef class CountEngine:
         cdef uint64_t key[MAX_WIDTH]
         cdef int m, span, order = self.order
         cdef const uint8_t *word_chars = self.word_chars
-        cdef uint64_t h
+        cdef uint64_t *char_counts = self.char_counts + thread * <size_t> CODE_POINTS
+        cdef uint64_t h, characters = 0
         while pos < stop:
             if pos >= seg_end:
                 if not word_chars[text[pos]]:
@@ -330,17 +402,22 @@ cdef class CountEngine:
                 seg_end = pos + 1
                 while seg_end < length and word_chars[text[seg_end]]:
                     seg_end += 1
-            key[0] = 0
+            char_counts[text[pos]] += 1
+            characters += 1
+            key[0] = (<uint64_t> text[pos]) << 43
             key[1] = 0
             key[2] = 0
             span = order if seg_end - pos >= <size_t> order else <int> (seg_end - pos)
-            for m in range(span):
+            for m in range(1, span):
                 key[m // 3] |= (<uint64_t> text[pos + m]) << (43 - 21 * (m % 3))
                 h = hash_key(key, (m + 3) // 3)
                 if buffer_push(self.buffer(thread, m + 1, bucket_of(h)), key, (m + 3) // 3) != 0:
                     self.error = 1
-                    return
+                    break
+            if self.error:
+                break
             pos += 1
+        self.char_tokens[thread] += characters
 
     def scatter(self, int thread, const uint32_t[::1] text, size_t begin, size_t stop):
         """Buffer the n-grams starting at positions [begin, stop) of `text` (UTF-32
@@ -396,7 +473,9 @@ cdef class CountEngine:
         """Record the buffered keys as occurrences; call once per chunk before flushing."""
         cdef int i, n, b
         for i in range(self.n_threads):
-            for n in range(1, self.order + 1):
+            self.tokens[1] += self.char_tokens[i]
+            self.char_tokens[i] = 0
+            for n in range(2, self.order + 1):
                 for b in range(N_BUCKETS):
                     self.tokens[n] += self.buffer(i, n, b).size
 
@@ -409,33 +488,72 @@ cdef class CountEngine:
         """N-gram occurrences counted for each order (index 0 unused)."""
         return [int(self.tokens[n]) for n in range(self.order + 1)]
 
-    def reserve(self, int n, size_t expected_distinct, int worker=0, int n_workers=1):
-        """Size the tables of order n (in the worker-th bucket range) for about
+    def prepare_reserve(self, int n, size_t expected_distinct):
+        """Allocate a region sizing the tables of order n for about
         `expected_distinct` n-grams in all, like a hash map's reserve(): it
-        spares the doubling steps and their page faults."""
-        cdef int b, first, last
+        spares the doubling steps and their page faults.  Then `reserve` moves
+        the tables in (by bucket range, in parallel) and `commit_reserve` frees
+        the old region.  Returns False, allocating nothing, if the tables are
+        that large already."""
         cdef size_t capacity = expected_distinct * 4 // (3 * N_BUCKETS) + 16
-        cdef Table *t
-        cdef int failed = 0
+        cdef int b
         if n < 1 or n > self.order:
             raise ValueError("no table of that order")
-        first, last = bucket_range(worker, n_workers)
         capacity = min(capacity, <size_t> 0xFFFFFFFF)
+        for b in range(N_BUCKETS):
+            if self.tables[n * N_BUCKETS + b].capacity < capacity:
+                break
+        else:
+            return False
+        free(self.pending[n])
+        self.pending[n] = <uint64_t *> nz_region_alloc(capacity * N_BUCKETS * (key_width(n) + 1) * sizeof(uint64_t))
+        if self.pending[n] == NULL:
+            raise MemoryError()
+        self.pending_capacity[n] = capacity
+        return True
+
+    def reserve(self, int n, int worker=0, int n_workers=1):
+        """Move the tables of order n in the worker-th bucket range into the
+        region from prepare_reserve (a table already larger stays where it is)."""
+        cdef int b, first, last, failed = 0, stride = key_width(n) + 1
+        cdef size_t capacity
+        cdef Table *t
+        if n < 1 or n > self.order or self.pending[n] == NULL:
+            raise ValueError("no reserve of that order prepared")
+        capacity = self.pending_capacity[n]
+        first, last = bucket_range(worker, n_workers)
         with nogil:
             for b in range(first, last):
                 t = &self.tables[n * N_BUCKETS + b]
-                if capacity > t.capacity and table_resize(t, capacity) != 0:
+                if t.capacity < capacity and table_move(t, self.pending[n] + b * capacity * stride,
+                                                        capacity, True) != 0:
                     failed = 1
                     break
         if failed:
             raise MemoryError()
 
+    def commit_reserve(self, int n):
+        """Free the region the tables of order n were moved out of."""
+        if n < 1 or n > self.order or self.pending[n] == NULL:
+            raise ValueError("no reserve of that order prepared")
+        free(self.regions[n])
+        self.regions[n] = self.pending[n]
+        self.region_capacity[n] = self.pending_capacity[n]
+        self.pending[n] = NULL
+
     def distinct(self, int n):
         """Distinct n-grams of order n in the tables now."""
-        cdef size_t total = 0
-        cdef int b
+        cdef size_t total = 0, c
+        cdef int b, i
         if n < 1 or n > self.order:
             raise ValueError("no table of that order")
+        if n == 1:
+            for c in range(CODE_POINTS):
+                for i in range(self.n_threads):
+                    if self.char_counts[i * <size_t> CODE_POINTS + c]:
+                        total += 1
+                        break
+            return total
         for b in range(N_BUCKETS):
             total += self.tables[n * N_BUCKETS + b].size
         return total
@@ -444,52 +562,126 @@ cdef class CountEngine:
         """Bytes held by the hash tables (of one order, or all)."""
         cdef size_t total = 0
         cdef int n, b
+        cdef Table *t
         for n in range(1, self.order + 1):
             if order == 0 or order == n:
+                total += self.region_capacity[n] * N_BUCKETS * (key_width(n) + 1) * sizeof(uint64_t)
                 for b in range(N_BUCKETS):
-                    total += table_bytes(&self.tables[n * N_BUCKETS + b])
+                    t = &self.tables[n * N_BUCKETS + b]
+                    if not t.in_region:
+                        total += table_bytes(t)
         return total
 
-    def allocate_order(self, int n):
-        """An uninitialised array for the rows of order n, and the bucket offsets
-        they will have in canonical order (fill it with `sort_into`)."""
-        cdef int b
-        cdef size_t at = 0
-        if n < 1 or n > self.order:
-            raise ValueError("no table of that order")
-        offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
-        for b in range(N_BUCKETS):
-            at += self.tables[n * N_BUCKETS + b].size
-            offsets[b + 1] = at
-        return np.empty((at, key_width(n) + 1), dtype=np.uint64), offsets
-
-    def sort_into(self, int n, int worker, int n_workers, uint64_t[:, ::1] out not None,
-                  const int64_t[::1] offsets not None):
-        """Copy the tables of order n in the worker-th bucket range into their
-        places in `out` (from allocate_order), sort them there and reset the
-        tables.  The workers write disjoint parts of `out`, the page faults
-        and the copying included, so this all runs in parallel."""
-        cdef int b, first, last, failed = 0
+    def sort_order(self, int n, int worker, int n_workers):
+        """Sort the rows of each table of order n in the worker-th bucket range
+        in place, at the front of its slots (then call take_order)."""
+        cdef int b, first, last
         cdef Table *t
         if n < 1 or n > self.order:
             raise ValueError("no table of that order")
-        if out.shape[1] != key_width(n) + 1 or offsets.shape[0] != N_BUCKETS + 1 \
-                or <size_t> offsets[N_BUCKETS] != <size_t> out.shape[0]:
-            raise ValueError("output does not match allocate_order")
+        if n == 1:
+            return                       # take_order lists characters in order
         first, last = bucket_range(worker, n_workers)
         with nogil:
             for b in range(first, last):
                 t = &self.tables[n * N_BUCKETS + b]
-                if t.size:
-                    table_copy_rows(t, &out[offsets[b], 0])
-                    sort_rows(&out[offsets[b], 0], t.size, t.width, t.stride)
-                free(t.slots)
-                t.slots = NULL
-                if table_init(t, n, INITIAL_CAPACITY) != 0:
-                    failed = 1
-                    break
-        if failed:
-            raise MemoryError()
+                table_compact(t)
+                sort_rows(t.slots, t.size, t.width, t.stride)
+
+    def take_order(self, int n):
+        """The rows of order n (sorted by sort_order) in canonical order, and
+        their bucket offsets; the tables are reset.  The rows slide down within
+        the region, which then becomes the array.  Without a region, or if a
+        table grew out of its slice so far that sliding would overwrite rows
+        not yet moved, they are copied into a new array instead."""
+        cdef int b, stride = key_width(n) + 1
+        cdef size_t at = 0, capacity = self.region_capacity[n], total
+        cdef bint in_place
+        cdef uint64_t *dest
+        cdef uint64_t *shrunk
+        cdef uint64_t[:, ::1] copy_view
+        cdef Table *t
+        cdef view.array owner
+        if n < 1 or n > self.order:
+            raise ValueError("no table of that order")
+        if n == 1:
+            return self.take_characters()
+        offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
+        in_place = self.regions[n] != NULL
+        for b in range(N_BUCKETS):
+            at += self.tables[n * N_BUCKETS + b].size
+            offsets[b + 1] = at
+            in_place = in_place and at <= (b + 1) * capacity
+        total = at
+        if total == 0:
+            rows = np.empty((0, stride), dtype=np.uint64)
+        elif in_place:
+            dest = self.regions[n]
+        else:
+            rows = np.empty((total, stride), dtype=np.uint64)
+            copy_view = rows
+            dest = &copy_view[0, 0]
+        with nogil:
+            at = 0
+            for b in range(N_BUCKETS):
+                t = &self.tables[n * N_BUCKETS + b]
+                if t.size and total:
+                    memmove(dest + at * stride, t.slots, t.size * stride * sizeof(uint64_t))
+                at += t.size
+                table_release(t)
+        if total and in_place:
+            shrunk = <uint64_t *> realloc(self.regions[n], total * stride * sizeof(uint64_t))
+            if shrunk != NULL:
+                dest = shrunk
+            owner = view.array(shape=(total, stride), itemsize=sizeof(uint64_t), format="Q", mode="c",
+                               allocate_buffer=False)
+            owner.data = <char *> dest
+            owner.callback_free_data = free
+            rows = np.asarray(owner)
+        else:
+            free(self.regions[n])
+        self.regions[n] = NULL
+        self.region_capacity[n] = 0
+        for b in range(N_BUCKETS):
+            if table_init(&self.tables[n * N_BUCKETS + b], n, INITIAL_CAPACITY) != 0:
+                raise MemoryError()
+        return rows, offsets
+
+    cdef take_characters(self):
+        """The character counts as rows in canonical order; the counts are reset.
+        Visiting code points in order fills each bucket in key order."""
+        cdef size_t c, at
+        cdef uint64_t total, key
+        cdef int i, b
+        offsets = np.zeros(N_BUCKETS + 1, dtype=np.int64)
+        cdef int64_t[::1] off = offsets
+        cdef int64_t fill[N_BUCKETS]
+        with nogil:
+            for c in range(CODE_POINTS):
+                total = 0
+                for i in range(1, self.n_threads):
+                    total += self.char_counts[i * <size_t> CODE_POINTS + c]
+                    self.char_counts[i * <size_t> CODE_POINTS + c] = 0
+                self.char_counts[c] += total
+                if self.char_counts[c]:
+                    key = (<uint64_t> c) << 43
+                    off[bucket_of(hash_key(&key, 1)) + 1] += 1
+            for b in range(N_BUCKETS):
+                off[b + 1] += off[b]
+                fill[b] = off[b]
+        rows = np.empty((offsets[N_BUCKETS], 2), dtype=np.uint64)
+        cdef uint64_t[:, ::1] out = rows
+        with nogil:
+            for c in range(CODE_POINTS):
+                if self.char_counts[c]:
+                    key = (<uint64_t> c) << 43
+                    b = bucket_of(hash_key(&key, 1))
+                    at = fill[b]
+                    out[at, 0] = key
+                    out[at, 1] = self.char_counts[c]
+                    fill[b] += 1
+                    self.char_counts[c] = 0
+        return rows, offsets
 
 
 def decode_utf8(const uint8_t[::1] data not None, const uint32_t[::1] carry not None):
