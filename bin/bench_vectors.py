@@ -56,7 +56,8 @@ def main():
         epochs = ["--epochs", str(args.epochs)] if args.epochs else []
         seconds, rss, _ = run_nlpzero(["vectors", args.corpus, "--tokenized", "-q", "--dim", "100", "--window", "10",
                                        *epochs, "--threads", "2", "-o", ours_path])
-        rows.append((f"nlpzero simpler GloVe ({args.epochs or 'default'} ep.)", seconds, rss, ours_path))
+        rows.append(("nlpzero simpler GloVe" + (f" ({args.epochs} ep.)" if args.epochs else ""), seconds, rss,
+                     ours_path))
         print(f"word vectors, {os.path.basename(args.corpus)}\n")
         print(f"| {'method':<32} | {'seconds':>8} | {'time ratio':>10} | {'peak RSS':>9} | {'analogy (30k)':>13} "
               f"| {'coverage':>11} | {'WS-353 ρ':>8} |")
