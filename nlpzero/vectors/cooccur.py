@@ -8,6 +8,7 @@ whitespace.  The corpus is streamed on every pass, never held in memory.
 from __future__ import annotations
 
 import collections
+import itertools
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -99,8 +100,9 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
         counter.add(ids, window, WEIGHTINGS[weighting])
 
     batch: list[int] = []
+    word_id = index.get
     for tokens in lines:
-        batch.extend(index.get(t, DROPPED) for t in tokens)
+        batch.extend(map(word_id, tokens, itertools.repeat(DROPPED, len(tokens))))
         batch.append(LINE_END)
         if len(batch) >= _BATCH_TOKENS:
             add(batch)
