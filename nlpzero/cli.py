@@ -282,7 +282,7 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
 @click.option("--dim", type=click.IntRange(2), default=None,
               help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; word2vec 100].")
 @click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, word2vec 5].")
-@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 12, word2vec 5].")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, word2vec 5].")
 @click.option("--weighting", type=click.Choice(["linear", "uniform", "harmonic"]), default="linear",
               show_default=True,
               help="glove: a pair at distance d counts (window+1-d)/window (word2vec's shrinking window), "
