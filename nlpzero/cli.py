@@ -305,13 +305,18 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
                    "co-occur are pulled down to the PMI of one co-occurrence (Swivel's hinge; 0: off).")
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=0.15, show_default=True,
               help="glove: AdaGrad's step η (measured better than the usual 0.1 with --unobserved).")
+@click.option("--max-memory", callback=_size, metavar="SIZE",
+              help="glove: memory for the co-occurrence table, e.g. 4G; beyond it sorted runs are spilled to "
+                   "--temp-dir and merged (counts stay exact).  [default: a third of RAM]")
+@click.option("--temp-dir", type=click.Path(file_okay=False), default=None,
+              help="Where to spill runs  [default: the system temporary directory].")
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
 @click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @click.option("--seed", type=int, default=1, show_default=True)
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
-                    max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, binary, threads,
-                    seed, encoding, quiet):
+                    max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, max_memory,
+                    temp_dir, binary, threads, seed, encoding, quiet):
     """Train word vectors on CORPUS.
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
@@ -344,7 +349,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
         if len(vocabulary) < 2:
             raise InputError("fewer than two words reach --min-count: nothing to train")
         cooc, counts = cooccurrence(lines(), vocabulary, window=window or 10, weighting=weighting, sample=sample,
-                                    seed=seed)
+                                    seed=seed, max_memory=max_memory, temp_dir=temp_dir)
         log.info("%d words, %d co-occurring pairs", len(vocabulary), cooc.nnz)
 
         def report(epoch, loss):

@@ -1,3 +1,4 @@
+import logging
 import random
 
 import numpy as np
@@ -305,3 +306,48 @@ def test_pmi_targets_formula():
         expected = [np.log(4.0 * c.sum() ** 2 / (total_x * c[0] * c[1])),
                     np.log(2.0 * c.sum() ** 2 / (total_x * c[1] * c[2]))]
         assert np.allclose(pmi_targets(cooc, counts, smoothing), expected)
+
+
+def _sorted_coo(cooc):
+    order = np.lexsort((cooc.col, cooc.row))
+    return cooc.row[order], cooc.col[order], cooc.data[order]
+
+
+@pytest.mark.parametrize("weighting, sample", [("uniform", 0.0), ("linear", 1e-3)])
+def test_spilled_cooccurrences_equal_the_in_memory_ones(tmp_path, caplog, weighting, sample):
+    rng = random.Random(5)
+    words = [f"w{i}" for i in range(2000)]
+    lines = [[rng.choice(words) for _ in range(rng.randrange(1, 30))] for _ in range(6000)]
+    vocab = build_vocabulary(lines, min_count=1)
+    whole, whole_counts = cooccurrence(lines, vocab, window=5, weighting=weighting, sample=sample, max_memory=1 << 34)
+    spill_dir = tmp_path / "spill"
+    spill_dir.mkdir()
+    with caplog.at_level(logging.INFO, logger="nlpzero.vectors.cooccur"):
+        spilled, spilled_counts = cooccurrence(lines, vocab, window=5, weighting=weighting, sample=sample,
+                                               max_memory=5 << 19, temp_dir=str(spill_dir))
+    assert sum("spilled" in r.getMessage() for r in caplog.records) >= 3
+    assert list(spill_dir.iterdir()) == []                       # runs removed
+    assert np.array_equal(spilled_counts, whole_counts)
+    (r1, c1, w1), (r2, c2, w2) = _sorted_coo(whole), _sorted_coo(spilled)
+    assert np.array_equal(r1, r2) and np.array_equal(c1, c2)
+    assert np.allclose(w1, w2, rtol=1e-12, atol=0)
+    assert np.array_equal(spilled.row, r2) and np.array_equal(spilled.col, c2)   # merged in (row, col) order
+
+
+def test_cli_vectors_spilling_gives_the_same_vectors(tmp_path):
+    rng = random.Random(6)
+    words = [f"w{i}" for i in range(2000)]
+    corpus = tmp_path / "text.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(words) for _ in range(20)) for _ in range(5000)),
+                      encoding="utf-8")
+    spill_dir = tmp_path / "spill"
+    spill_dir.mkdir()
+    common = ["vectors", str(corpus), "--tokenized", "--dim", "8", "--epochs", "2", "--min-count", "1", "-q",
+              "--weighting", "uniform", "--sample", "0", "--threads", "1"]
+    assert run(*common, "-o", str(tmp_path / "a.vec")).exit_code == 0
+    result = run(*common, "-o", str(tmp_path / "b.vec"), "--max-memory", "2600K", "--temp-dir", str(spill_dir))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a.vec").read_bytes() == (tmp_path / "b.vec").read_bytes()
+    assert list(spill_dir.iterdir()) == []
+    bad = run(*common, "-o", str(tmp_path / "c.vec"), "--max-memory", "lots")
+    assert bad.exit_code != 0 and "max-memory" in bad.output and not (tmp_path / "c.vec").exists()

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import collections
 import itertools
+import logging
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -17,10 +21,14 @@ import scipy.sparse
 
 from .._ext.cooccur import HARMONIC, LINEAR, UNIFORM, PairCounter
 from ..corpus import as_corpus
+from ..counts import default_max_memory
 from ..tokenizer import Tokenizer
+
+log = logging.getLogger(__name__)
 
 LINE_END, DROPPED = -1, -2          # ids the co-occurrence kernel treats specially
 _BATCH_TOKENS = 1 << 20
+_SLOT_BYTES = 32                    # a 16-byte table slot per pair, tables at most half full
 
 
 def token_lines(corpus, tokenizer: Tokenizer | None = None) -> Iterator[list[str]]:
@@ -72,43 +80,119 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
 
 
 def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str = "uniform", sample: float = 0.0,
-                 seed: int = 1) -> tuple[scipy.sparse.coo_matrix, np.ndarray]:
+                 seed: int = 1, max_memory: int | None = None,
+                 temp_dir: str | None = None) -> tuple[scipy.sparse.coo_matrix, np.ndarray]:
     """Symmetric window co-occurrence counts as an upper-triangular COO matrix
-    (each unordered pair once, self-pairs excluded), and the word counts of the
-    stream that was windowed.  Out-of-vocabulary tokens keep their positions
-    but pair with nothing; windows do not cross lines.  A co-occurrence at
-    distance d adds 1 ("uniform"), 1/d ("harmonic") or (window + 1 - d)/window
-    ("linear", word2vec's randomly shrunk window in expectation).
+    (each unordered pair once, self-pairs excluded, in (row, col) order when
+    runs were spilled), and the word counts of the stream that was windowed.
+    Out-of-vocabulary tokens keep their positions but pair with nothing;
+    windows do not cross lines.  A co-occurrence at distance d adds 1
+    ("uniform"), 1/d ("harmonic") or (window + 1 - d)/window ("linear",
+    word2vec's randomly shrunk window in expectation).
 
     `sample` > 0 first drops frequent words' occurrences at random, as word2vec
     does (:func:`keep_probabilities`; the seed makes it reproducible): windows
     then reach past them, and their pairs weigh less.  The counts returned are
-    of the kept occurrences."""
+    of the kept occurrences.
+
+    When the pair table would outgrow `max_memory` bytes (default: a third of
+    RAM), it is written to `temp_dir` as a sorted run and emptied; the runs are
+    merged range by range at the end, so only the result has to fit in memory."""
     if weighting not in WEIGHTINGS:
         raise ValueError(f"unknown weighting {weighting!r} (expected one of {', '.join(WEIGHTINGS)})")
+    budget = max_memory or default_max_memory()
+    # one batch adds at most window pairs per token: keep that under a quarter of the budget
+    batch_tokens = int(min(_BATCH_TOKENS, max(64, budget // (4 * _SLOT_BYTES * window))))
     counter = PairCounter()
+    runs = _Runs(temp_dir)
     index = vocabulary.index
     keep = keep_probabilities(vocabulary.counts, sample)
     rng = np.random.default_rng(seed)
     kept_counts = np.zeros(len(vocabulary), dtype=np.int64)
 
     def add(batch):
+        nonlocal counter
         ids = np.array(batch, dtype=np.int32)
         if sample > 0:
             ids = ids[(ids < 0) | (rng.random(len(ids)) < keep[np.maximum(ids, 0)])]
         kept_counts[:] += np.bincount(ids[ids >= 0], minlength=len(vocabulary))
         counter.add(ids, window, WEIGHTINGS[weighting])
+        if counter.memory_bytes() > budget // 2:
+            runs.spill(counter)
+            counter = PairCounter()
 
-    batch: list[int] = []
-    word_id = index.get
-    for tokens in lines:
-        batch.extend(map(word_id, tokens, itertools.repeat(DROPPED, len(tokens))))
-        batch.append(LINE_END)
-        if len(batch) >= _BATCH_TOKENS:
-            add(batch)
-            batch = []
-    if batch:
-        add(batch)
-    rows, cols, weights = counter.arrays()
     n = len(vocabulary)
+    try:
+        batch: list[int] = []
+        word_id = index.get
+        for tokens in lines:
+            batch.extend(map(word_id, tokens, itertools.repeat(DROPPED, len(tokens))))
+            batch.append(LINE_END)
+            if len(batch) >= batch_tokens:
+                add(batch)
+                batch = []
+        if batch:
+            add(batch)
+        if not runs.paths:
+            rows, cols, weights = counter.arrays()
+        else:
+            runs.spill(counter)
+            del counter
+            rows, cols, weights = runs.merge(budget)
+    finally:
+        runs.remove()
     return scipy.sparse.coo_matrix((weights, (rows, cols)), shape=(n, n)), kept_counts
+
+
+class _Runs:
+    """Pair tables spilled to disk as runs of (row << 32 | col, weight), sorted by key."""
+
+    def __init__(self, temp_dir: str | None):
+        self.temp_dir = temp_dir
+        self.directory: str | None = None
+        self.paths: list[tuple[str, str]] = []
+
+    def spill(self, counter: PairCounter) -> None:
+        if len(counter) == 0:
+            return
+        if self.directory is None:
+            self.directory = tempfile.mkdtemp(prefix="nlpzero-cooccur-", dir=self.temp_dir)
+        rows, cols, weights = counter.arrays()
+        keys = (rows.astype(np.int64) << 32) | cols
+        del rows, cols
+        order = np.argsort(keys)
+        stem = os.path.join(self.directory, f"run-{len(self.paths)}")
+        np.save(stem + "-keys.npy", keys[order])
+        np.save(stem + "-weights.npy", weights[order])
+        self.paths.append((stem + "-keys.npy", stem + "-weights.npy"))
+        log.info("co-occurrence table spilled: run %d, %d pairs", len(self.paths), len(keys))
+
+    def merge(self, budget: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sum the runs into (rows, cols, weights) in key order, one key range
+        at a time: each range's slices of all runs fit in the budget."""
+        keys = [np.load(k, mmap_mode="r") for k, _ in self.paths]
+        weights = [np.load(w, mmap_mode="r") for _, w in self.paths]
+        total = sum(len(k) for k in keys)
+        pieces = max(1, -(-total * 48 // budget))     # key + weight + np.unique's copies, per entry
+        # range bounds at quantiles of a sample of every run (the runs are sorted)
+        sample = np.sort(np.concatenate([k[::max(1, len(k) // 4096)] for k in keys]))
+        bounds = np.unique(sample[np.linspace(0, len(sample) - 1, pieces + 1).astype(np.int64)[1:-1]])
+        out_keys, out_weights = [], []
+        low = None
+        for high in [*bounds, None]:
+            slices = [(0 if low is None else np.searchsorted(k, low),
+                       len(k) if high is None else np.searchsorted(k, high)) for k in keys]
+            part_keys = np.concatenate([k[a:b] for k, (a, b) in zip(keys, slices)])
+            part_weights = np.concatenate([w[a:b] for w, (a, b) in zip(weights, slices)])
+            unique, inverse = np.unique(part_keys, return_inverse=True)
+            out_keys.append(unique)
+            out_weights.append(np.bincount(inverse, weights=part_weights, minlength=len(unique)))
+            low = high
+        del keys, weights
+        merged = np.concatenate(out_keys)
+        return ((merged >> 32).astype(np.int32), (merged & 0xFFFFFFFF).astype(np.int32),
+                np.concatenate(out_weights))
+
+    def remove(self) -> None:
+        if self.directory is not None:
+            shutil.rmtree(self.directory, ignore_errors=True)
