@@ -14,6 +14,7 @@ from . import __version__
 from .corpus import Corpus
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
 from .errors import InputError, NlpzeroError
+from .parallel import default_jobs
 from .fileio import atomic_output, parse_size
 from .discover import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, discover
 from .lexicon import FORMATS, NUMBER, NUMBER_TEXT, Lexicon, jieba_dictionary_path
@@ -103,7 +104,8 @@ def _size(ctx, param, value):
               help="Count n-grams of 1..ORDER characters.")
 @click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
               help="Keep only n-grams seen at least this often.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Threads to count with.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+              help="Threads to count with  [default: all cores, at most 8].")
 @click.option("--max-memory", callback=_size, metavar="SIZE",
               help="Memory for the count tables, e.g. 2G; beyond it sorted runs are spilled to "
                    "--temp-dir and merged (counts stay exact).  [default: a third of RAM]")
@@ -129,7 +131,7 @@ def count_command(corpus, output, order, min_count, jobs, max_memory, temp_dir, 
         raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
     source = Corpus(list(corpus), encoding=encoding)
     with progress_bar(source, "counting", quiet) as progress:
-        counts = count(source, order=order, jobs=jobs, max_memory=max_memory, min_count=min_count,
+        counts = count(source, order=order, jobs=jobs or default_jobs(), max_memory=max_memory, min_count=min_count,
                        progress=progress, temp_dir=temp_dir)
     _write_counts(counts, output, fmt)
     if output != "-":
@@ -237,7 +239,8 @@ def discover_command(corpus, output, method, order, min_count, refine, top, fmt,
               help="Lexicon (nlpzero TSV, jieba dictionary, word list) or compiled model (`nlpzero compile`).")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE", help="Where to write ('-': stdout).")
 @click.option("--sep", default=" ", show_default=True, help="String written between tokens.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=1, show_default=True, help="Threads to segment with.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+              help="Threads to segment with  [default: all cores, at most 8].")
 @corpus_options
 def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
     """Split text into words: the maximum-probability path through LEXICON.
@@ -257,6 +260,7 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
     if "\n" in sep:
         raise click.BadParameter("the separator cannot contain a line break", param_hint="--sep")
     tokenizer = Tokenizer.load(lexicon)
+    jobs = jobs or default_jobs()
     source = Corpus(list(inputs) or ["-"], encoding=encoding)
     with progress_bar(source, "tokenizing", quiet) as progress, atomic_output(output, "wb") as out:
         source.progress = progress
@@ -327,7 +331,6 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
       nlpzero discover news.txt -o news.tsv && nlpzero vectors news.txt -l news.tsv -o news.vec
       nlpzero vectors text8.txt --tokenized --method word2vec -o text8.vec
     """
-    from .parallel import default_jobs
     from .vectors import WordVectors, build_vocabulary, cooccurrence, token_lines, train_glove, train_word2vec
     from .vectors.glove import DEFAULT_EPOCHS
 
