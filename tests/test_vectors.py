@@ -331,7 +331,8 @@ def test_spilled_cooccurrences_equal_the_in_memory_ones(tmp_path, caplog, weight
     (r1, c1, w1), (r2, c2, w2) = _sorted_coo(whole), _sorted_coo(spilled)
     assert np.array_equal(r1, r2) and np.array_equal(c1, c2)
     assert np.allclose(w1, w2, rtol=1e-12, atol=0)
-    assert np.array_equal(spilled.row, r2) and np.array_equal(spilled.col, c2)   # merged in (row, col) order
+    for cooc, (rows, cols) in ((whole, (r1, c1)), (spilled, (r2, c2))):       # both in (row, col) order
+        assert np.array_equal(cooc.row, rows) and np.array_equal(cooc.col, cols)
 
 
 def test_cli_vectors_spilling_gives_the_same_vectors(tmp_path):

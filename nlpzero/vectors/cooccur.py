@@ -83,8 +83,8 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
                  seed: int = 1, max_memory: int | None = None,
                  temp_dir: str | None = None) -> tuple[scipy.sparse.coo_matrix, np.ndarray]:
     """Symmetric window co-occurrence counts as an upper-triangular COO matrix
-    (each unordered pair once, self-pairs excluded, in (row, col) order when
-    runs were spilled), and the word counts of the stream that was windowed.
+    (each unordered pair once, self-pairs excluded, in (row, col) order), and
+    the word counts of the stream that was windowed.
     Out-of-vocabulary tokens keep their positions but pair with nothing;
     windows do not cross lines.  A co-occurrence at distance d adds 1
     ("uniform"), 1/d ("harmonic") or (window + 1 - d)/window ("linear",
@@ -135,6 +135,10 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
             add(batch)
         if not runs.paths:
             rows, cols, weights = counter.arrays()
+            del counter
+            order = np.argsort((rows.astype(np.int64) << 32) | cols)
+            rows, cols, weights = rows[order], cols[order], weights[order]
+            del order
         else:
             runs.spill(counter)
             del counter
