@@ -296,8 +296,8 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
 @click.option("--min-count", type=click.IntRange(1), default=5, show_default=True, help="Rarest word kept.")
 @click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words.")
 @click.option("--truncate", is_flag=True,
-              help="glove: cap pair weights (x/100)^0.75 at 1, as the original does (helps rare words, "
-                   "under-fits frequent ones).")
+              help="glove: cap pair weights (x / x-max)^0.75 at 1, as the original does with --x-max 100 "
+                   "(helps rare words, under-fits frequent ones).")
 @click.option("--model", type=click.Choice(["shared", "concat", "sum"]), default="shared", show_default=True,
               help="glove: one vector per word, or separate word/context vectors concatenated or summed.")
 @click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=0.75, show_default=True,
