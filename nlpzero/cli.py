@@ -14,9 +14,9 @@ from . import __version__
 from .corpus import Corpus
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
 from .errors import InputError, NlpzeroError
-from .parallel import default_jobs
 from .fileio import atomic_output, parse_size
 from .discover import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, discover
+from .parallel import default_jobs
 from .lexicon import FORMATS, NUMBER, NUMBER_TEXT, Lexicon, jieba_dictionary_path
 from .tokenizer import Tokenizer, line_blocks
 
@@ -94,6 +94,17 @@ def _size(ctx, param, value):
         raise click.BadParameter(str(exc)) from None
 
 
+def spill_options(tables: str):
+    """--max-memory and --temp-dir for a command whose tables spill sorted runs to disk."""
+    def decorate(fn):
+        fn = click.option("--temp-dir", type=click.Path(file_okay=False), default=None,
+                          help="Where to spill runs  [default: the system temporary directory].")(fn)
+        return click.option("--max-memory", callback=_size, metavar="SIZE",
+                            help=f"{tables}, e.g. 2G; beyond it sorted runs are spilled to --temp-dir and "
+                                 "merged (counts stay exact).  [default: a third of RAM]")(fn)
+    return decorate
+
+
 # ---------------------------------------------------------------- count / merge
 
 @main.command("count")
@@ -106,11 +117,7 @@ def _size(ctx, param, value):
               help="Keep only n-grams seen at least this often.")
 @click.option("-j", "--jobs", type=click.IntRange(1), default=None,
               help="Threads to count with  [default: all cores, at most 8].")
-@click.option("--max-memory", callback=_size, metavar="SIZE",
-              help="Memory for the count tables, e.g. 2G; beyond it sorted runs are spilled to "
-                   "--temp-dir and merged (counts stay exact).  [default: a third of RAM]")
-@click.option("--temp-dir", type=click.Path(file_okay=False), default=None,
-              help="Where to spill runs  [default: the system temporary directory].")
+@spill_options("Memory for the count tables")
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True,
               help="binary: the versioned counts file; tsv: ngram<TAB>count lines.")
 @corpus_options
@@ -309,11 +316,7 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
                    "co-occur are pulled down to the PMI of one co-occurrence (Swivel's hinge; 0: off).")
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=0.15, show_default=True,
               help="glove: AdaGrad's step η (measured better than the usual 0.1 with --unobserved).")
-@click.option("--max-memory", callback=_size, metavar="SIZE",
-              help="glove: memory for the co-occurrence table, e.g. 4G; beyond it sorted runs are spilled to "
-                   "--temp-dir and merged (counts stay exact).  [default: a third of RAM]")
-@click.option("--temp-dir", type=click.Path(file_okay=False), default=None,
-              help="Where to spill runs  [default: the system temporary directory].")
+@spill_options("glove: memory for the co-occurrence table")
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
 @click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
 @click.option("--seed", type=int, default=1, show_default=True)
@@ -360,8 +363,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
                 click.echo(f"\repoch {epoch}/{epochs or DEFAULT_EPOCHS}  loss {loss:.4f}", err=True, nl=False)
         vectors = train_glove(cooc, counts, dim=dim, epochs=epochs or DEFAULT_EPOCHS, threads=threads,
                               truncate=truncate, model=model, seed=seed, smoothing=context_smoothing, x_max=x_max,
-                              unobserved=unobserved, eta=learning_rate,
-                              progress=report)
+                              unobserved=unobserved, eta=learning_rate, progress=report)
         if not quiet:
             click.echo("", err=True)
     if len(vocabulary) == 0:

@@ -79,6 +79,24 @@ def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
     return np.minimum(1.0, (np.sqrt(frequency / sample) + 1) * sample / frequency)
 
 
+def pair_keys(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """One int64 per pair that sorts in (row, col) order."""
+    return (rows.astype(np.int64) << 32) | cols
+
+
+def _split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32)
+
+
+def _sorted_pairs(counter: PairCounter) -> tuple[np.ndarray, np.ndarray]:
+    """The counter's (pair key, weight) arrays in key order."""
+    rows, cols, weights = counter.arrays()
+    keys = pair_keys(rows, cols)
+    del rows, cols
+    order = np.argsort(keys)
+    return keys[order], weights[order]
+
+
 def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str = "uniform", sample: float = 0.0,
                  seed: int = 1, max_memory: int | None = None,
                  temp_dir: str | None = None) -> tuple[scipy.sparse.coo_matrix, np.ndarray]:
@@ -105,7 +123,6 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
     batch_tokens = int(min(_BATCH_TOKENS, max(64, budget // (4 * _SLOT_BYTES * window))))
     counter = PairCounter()
     runs = _Runs(temp_dir)
-    index = vocabulary.index
     keep = keep_probabilities(vocabulary.counts, sample)
     rng = np.random.default_rng(seed)
     kept_counts = np.zeros(len(vocabulary), dtype=np.int64)
@@ -124,7 +141,7 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
     n = len(vocabulary)
     try:
         batch: list[int] = []
-        word_id = index.get
+        word_id = vocabulary.index.get
         for tokens in lines:
             batch.extend(map(word_id, tokens, itertools.repeat(DROPPED, len(tokens))))
             batch.append(LINE_END)
@@ -133,18 +150,17 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
                 batch = []
         if batch:
             add(batch)
-        if not runs.paths:
-            rows, cols, weights = counter.arrays()
-            del counter
-            order = np.argsort((rows.astype(np.int64) << 32) | cols)
-            rows, cols, weights = rows[order], cols[order], weights[order]
-            del order
-        else:
+        if runs.paths:
             runs.spill(counter)
             del counter
-            rows, cols, weights = runs.merge(budget)
+            keys, weights = runs.merge(budget)
+        else:
+            keys, weights = _sorted_pairs(counter)
+            del counter
     finally:
         runs.remove()
+    rows, cols = _split_keys(keys)
+    del keys
     return scipy.sparse.coo_matrix((weights, (rows, cols)), shape=(n, n)), kept_counts
 
 
@@ -161,18 +177,15 @@ class _Runs:
             return
         if self.directory is None:
             self.directory = tempfile.mkdtemp(prefix="nlpzero-cooccur-", dir=self.temp_dir)
-        rows, cols, weights = counter.arrays()
-        keys = (rows.astype(np.int64) << 32) | cols
-        del rows, cols
-        order = np.argsort(keys)
+        keys, weights = _sorted_pairs(counter)
         stem = os.path.join(self.directory, f"run-{len(self.paths)}")
-        np.save(stem + "-keys.npy", keys[order])
-        np.save(stem + "-weights.npy", weights[order])
+        np.save(stem + "-keys.npy", keys)
+        np.save(stem + "-weights.npy", weights)
         self.paths.append((stem + "-keys.npy", stem + "-weights.npy"))
         log.info("co-occurrence table spilled: run %d, %d pairs", len(self.paths), len(keys))
 
-    def merge(self, budget: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Sum the runs into (rows, cols, weights) in key order, one key range
+    def merge(self, budget: int) -> tuple[np.ndarray, np.ndarray]:
+        """Sum the runs into (pair keys, weights) in key order, one key range
         at a time: each range's slices of all runs fit in the budget."""
         keys = [np.load(k, mmap_mode="r") for k, _ in self.paths]
         weights = [np.load(w, mmap_mode="r") for _, w in self.paths]
@@ -193,9 +206,7 @@ class _Runs:
             out_weights.append(np.bincount(inverse, weights=part_weights, minlength=len(unique)))
             low = high
         del keys, weights
-        merged = np.concatenate(out_keys)
-        return ((merged >> 32).astype(np.int32), (merged & 0xFFFFFFFF).astype(np.int32),
-                np.concatenate(out_weights))
+        return np.concatenate(out_keys), np.concatenate(out_weights)
 
     def remove(self) -> None:
         if self.directory is not None:

@@ -21,6 +21,7 @@ import numpy as np
 import scipy.sparse
 
 from .._ext import glove as _glove
+from .cooccur import pair_keys
 
 log = logging.getLogger("nlpzero")
 MODELS = ("shared", "concat", "sum")
@@ -98,7 +99,7 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
         contexts, context_grads = vectors, vector_grads
     # pairs sorted by row and visited in shuffled blocks of consecutive pairs: a
     # word's vector stays in cache across its block, at little cost to the shuffle
-    keys = cooc.row.astype(np.int64) * n + cooc.col
+    keys = pair_keys(cooc.row, cooc.col)
     if not np.all(keys[1:] >= keys[:-1]):          # cooccurrence() returns them sorted: no copy then
         by_row = np.argsort(keys)                  # 3x faster than lexsort on (row, col)
         cooc = scipy.sparse.coo_matrix((cooc.data[by_row], (cooc.row[by_row], cooc.col[by_row])), shape=cooc.shape)
