@@ -88,11 +88,9 @@ def _split_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32)
 
 
-def _sorted_pairs(counter: PairCounter) -> tuple[np.ndarray, np.ndarray]:
-    """The counter's (pair key, weight) arrays in key order."""
-    rows, cols, weights = counter.arrays()
+def _sorted_pairs(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(pair key, weight) arrays in key order."""
     keys = pair_keys(rows, cols)
-    del rows, cols
     order = np.argsort(keys)
     return keys[order], weights[order]
 
@@ -155,8 +153,9 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
             del counter
             keys, weights = runs.merge(budget)
         else:
-            keys, weights = _sorted_pairs(counter)
-            del counter
+            rows, cols, weights = counter.arrays()
+            del counter                        # free the table before sorting its contents
+            keys, weights = _sorted_pairs(rows, cols, weights)
     finally:
         runs.remove()
     rows, cols = _split_keys(keys)
@@ -177,7 +176,7 @@ class _Runs:
             return
         if self.directory is None:
             self.directory = tempfile.mkdtemp(prefix="nlpzero-cooccur-", dir=self.temp_dir)
-        keys, weights = _sorted_pairs(counter)
+        keys, weights = _sorted_pairs(*counter.arrays())
         stem = os.path.join(self.directory, f"run-{len(self.paths)}")
         np.save(stem + "-keys.npy", keys)
         np.save(stem + "-weights.npy", weights)
