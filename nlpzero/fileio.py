@@ -1,29 +1,87 @@
-"""Small file helpers shared by every writer: atomic output and size parsing."""
+"""Small file helpers shared by every writer and reader: safe output paths,
+atomic replacement, opening inputs and parsing sizes."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import re
+import stat
 import sys
 import tempfile
+from typing import Iterable
 
 from .errors import InputError
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def check_output(path: str, inputs: Iterable[str] = ()) -> None:
+    """Fail now, naming `path`, if an output could not be written there at the
+    end: its directory is missing or not writable, it is a directory, or it is
+    one of `inputs` (writing it would destroy what is being read).  Commands
+    call this before any work."""
+    if path == "-":
+        return
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise InputError(f"{path}: is a directory")
+    if os.path.exists(target) and not _is_regular(target):
+        return                       # a device or FIFO: written directly, never replaced
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        raise InputError(f"{path}: directory {os.path.dirname(os.path.abspath(path)) or '.'} does not exist")
+    if not os.access(directory, os.W_OK | os.X_OK):
+        raise InputError(f"{path}: cannot write in {directory} (permission denied)")
+    if os.path.exists(target):
+        for item in inputs:
+            if item != "-" and os.path.exists(item) and os.path.samefile(item, target):
+                raise InputError(f"{path}: is also an input; write the output elsewhere")
+
+
+def _is_regular(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True                  # does not exist yet: will be a regular file
 
 
 @contextlib.contextmanager
 def atomic_path(path: str):
     """A temporary path beside `path`, renamed to `path` when the block succeeds;
-    on any exception (Ctrl-C included) it is removed and `path` is untouched.
-    For libraries that insist on writing by name."""
-    directory = os.path.dirname(os.path.abspath(path))
+    on any exception (Ctrl-C and the signals the CLI turns into exceptions
+    included) it is removed and `path` is untouched.  A symbolic link is
+    written through (its target is replaced), and the file gets the mode an
+    existing file had, or the umask's for a new one.  A destination that is
+    not a regular file (a device such as /dev/null, a FIFO) is written
+    directly: renaming over it would replace the device.  For libraries that
+    insist on writing by name."""
+    target = os.path.realpath(path)
+    if os.path.isdir(target):
+        raise InputError(f"{path}: is a directory")
+    if os.path.exists(target) and not _is_regular(target):
+        yield target
+        return
+    directory = os.path.dirname(target)
     if not os.path.isdir(directory):
-        raise InputError(f"{path}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(path) + ".", suffix=".tmp", dir=directory)
-    os.close(fd)
+        raise InputError(f"{path}: directory {os.path.dirname(os.path.abspath(path)) or '.'} does not exist")
     try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+    try:
+        os.fchmod(fd, mode)
+        os.close(fd)
         yield tmp
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -56,19 +114,30 @@ def open_input(path: str):
 
 
 _UNITS = {"": 1, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}
+MIN_MEMORY = 16 << 20
 
 
-def parse_size(text: str | int) -> int:
-    """'512M', '1.5G', '2GB', '100000' -> bytes."""
+def parse_size(text: str | int, minimum: int = 1) -> int:
+    """'512M', '1.5G', '2GB', '100000' -> bytes; below `minimum` is an error."""
     if isinstance(text, int):
-        return text
-    match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(i?B)?\s*", str(text), re.I)
-    if not match:
-        raise InputError(f"not a size: {text!r} (use e.g. 512M or 2G)")
-    size = int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+        size = text
+    else:
+        match = re.fullmatch(r"\s*([0-9]*\.?[0-9]+)\s*([KMGT]?)(i?B)?\s*", str(text), re.I)
+        if not match:
+            raise InputError(f"not a size: {text!r} (use e.g. 512M or 2G)")
+        size = int(float(match.group(1)) * _UNITS[match.group(2).upper()])
     if size <= 0:
         raise InputError(f"size must be positive: {text!r}")
+    if size < minimum:
+        raise InputError(f"size {text!r} is too small: at least {format_size(minimum)}")
     return size
+
+
+def format_size(size: int) -> str:
+    for unit in ("T", "G", "M", "K"):
+        if size >= _UNITS[unit] and size % _UNITS[unit] == 0:
+            return f"{size // _UNITS[unit]}{unit}"
+    return str(size)
 
 
 def physical_memory() -> int:
