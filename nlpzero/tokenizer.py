@@ -47,6 +47,7 @@ from .fileio import atomic_output, open_input
 from .lexicon import Lexicon
 from .parallel import parallel_map
 
+MAX_TOTAL = (1 << 63) - 1     # counts are int64
 MODEL_MAGIC = b"NLPZTOK\0"
 MODEL_VERSION = 2
 _TABLE_SIZE = 0x20000
@@ -88,6 +89,29 @@ def character_classes() -> np.ndarray:
     return _class_table
 
 
+def cuttable_gaps(text: str, classes: np.ndarray | None = None) -> list[bool]:
+    """cuttable[j] for j in 0..len(text): whether a token may end before
+    text[j] when runs are kept whole (the kernel's rule: not inside a run of
+    letters/digits, a decimal point between digits included)."""
+    classes = character_classes() if classes is None else classes
+    n = len(text)
+
+    def cls(ch):
+        cp = ord(ch)
+        return int(classes[cp]) if cp < _TABLE_SIZE else (CLASS_EXTEND if 0xE0000 <= cp < 0xE1000 else 0)
+
+    run_end = list(range(1, n + 2))
+    for i in range(n - 2, -1, -1):
+        c, nxt = cls(text[i]), cls(text[i + 1])
+        if c & (CLASS_RUN | CLASS_EXTEND):
+            if nxt & (CLASS_RUN | CLASS_EXTEND):
+                run_end[i] = run_end[i + 1]
+            elif c & CLASS_DIGIT and text[i + 1] in ".．" and i + 2 < n and cls(text[i + 2]) & CLASS_DIGIT:
+                run_end[i] = run_end[i + 2]
+    return [j == 0 or j == n or not (run_end[j - 1] > j or (j >= 2 and run_end[j - 2] > j))
+            for j in range(n + 1)]
+
+
 def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -100,32 +124,40 @@ class Tokenizer:
     ['中国', '人民', 'iPhone12', '！！']
     """
 
-    def __init__(self, lexicon: Lexicon | dict):
+    def __init__(self, lexicon: Lexicon | dict, split_runs: bool = False):
         if isinstance(lexicon, dict):
             lexicon = Lexicon(lexicon)
+        if lexicon.total > MAX_TOTAL:
+            raise InputError(f"the lexicon's counts add up to {lexicon.total}, more than a tokenizer "
+                             f"can hold ({MAX_TOTAL})")
         words = sorted(w for w, c in lexicon.items() if c > 0)   # sorted: the fast breadth-first build
         counts = np.fromiter((lexicon[w] for w in words), dtype=np.int64, count=len(words))
         offsets = np.zeros(len(words) + 1, dtype=np.int64)
         np.cumsum([len(w) for w in words], out=offsets[1:])
-        self._init(_code_points("".join(words)), offsets, counts)
+        self._init(_code_points("".join(words)), offsets, counts, None, split_runs)
         self._lexicon = lexicon
 
     def _init(self, chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray,
-              classes: np.ndarray | None = None) -> None:
+              classes: np.ndarray | None = None, split_runs: bool = False) -> None:
         self._arrays = (chars, offsets, counts)
-        self._compiled = _kernel.CompiledLexicon(chars, offsets, counts)
+        self._compiled = _kernel.CompiledLexicon(chars, offsets, counts, not split_runs)
         self._classes = character_classes() if classes is None else classes
         self._lexicon = None
 
     @classmethod
-    def _from_arrays(cls, chars, offsets, counts, classes=None) -> "Tokenizer":
+    def _from_arrays(cls, chars, offsets, counts, classes=None, split_runs: bool = False) -> "Tokenizer":
         self = cls.__new__(cls)
         self._init(np.ascontiguousarray(chars, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64),
-                   np.ascontiguousarray(counts, dtype=np.int64), classes)
+                   np.ascontiguousarray(counts, dtype=np.int64), classes, split_runs)
         return self
 
+    @property
+    def split_runs(self) -> bool:
+        """Whether lexicon words may cut a run of letters/digits (jieba does; by default they may not)."""
+        return not self._compiled.whole_runs
+
     def __reduce__(self):  # for multiprocessing; model *files* never use pickle
-        return (Tokenizer._from_arrays, self._arrays + (self._classes,))
+        return (Tokenizer._from_arrays, self._arrays + (self._classes, self.split_runs))
 
     @property
     def lexicon(self) -> Lexicon:
@@ -183,12 +215,53 @@ class Tokenizer:
         data, at_line_start, _ = self._compiled.render(text, self._classes, separator, at_line_start)
         return data, at_line_start
 
-    def write_stream(self, pieces: Iterable[str | bytes], out, separator: str = " ", jobs: int = 1) -> int:
+    def tokenize_corpus(self, corpus, out, separator: str = " ", jobs: int = 1, progress=None,
+                        interactive: bool = False) -> None:
+        """Tokenize a corpus to the binary stream `out`: one line per input line,
+        tokens joined by `separator`, whitespace dropped (``nlpzero tokenize``).
+
+        Parameters
+        ----------
+        corpus
+            Paths, directories, globs, ``-`` or a :class:`~nlpzero.Corpus`.
+        out
+            A binary stream.
+        separator
+            Written between tokens; it may not contain a line break.
+        jobs
+            Threads (the output order is the input's whatever their number).
+        progress
+            A :class:`nlpzero.progress.Progress`.
+        interactive
+            Write and flush each line as it arrives (for a terminal or a pipe
+            that waits for answers), on one thread.
+        """
+        from .corpus import as_corpus
+        from .progress import as_progress
+        import codecs
+
+        if "\n" in separator or "\r" in separator:
+            raise InputError("the separator cannot contain a line break")
+        corpus = as_corpus(corpus)
+        if interactive:
+            jobs = 1
+        with as_progress(progress).task("tokenizing", total=corpus.total_bytes, unit="B") as advance:
+            corpus = corpus.with_options(progress=advance)
+            if codecs.lookup(corpus.encoding).name != "utf-8":
+                self.write_stream(line_blocks(corpus.chunks()), out, separator, jobs, flush=interactive)
+                return
+            # UTF-8: the threads decode raw bytes themselves, so reading is all the main thread does
+            for path, blocks in corpus.files_of(corpus.file_line_bytes):
+                corpus.report_invalid(path, self.write_stream(blocks, out, separator, jobs, flush=interactive))
+
+    def write_stream(self, pieces: Iterable[str | bytes], out, separator: str = " ", jobs: int = 1,
+                     flush: bool = False) -> int:
         """Segment a stream of text pieces -- str, or UTF-8 bytes that are decoded
         by the threads -- and write the rendered bytes to the binary stream
-        `out`.  A piece continues the previous one's line unless that ended
-        with a line feed (as line_blocks and Corpus.file_line_bytes cut them).
-        Returns the number of invalid UTF-8 bytes replaced."""
+        `out` (flushed after every piece with `flush`).  A piece continues the
+        previous one's line unless that ended with a line feed (as line_blocks
+        and Corpus.file_line_bytes cut them).  Returns the number of invalid
+        UTF-8 bytes replaced."""
         def render(piece_and_start):
             piece, starts_line = piece_and_start
             return self._compiled.render(piece, self._classes, separator, starts_line)
@@ -204,6 +277,8 @@ class Tokenizer:
         for data, _, bad in parallel_map(render, with_line_starts(pieces), jobs):
             invalid += bad
             out.write(data)
+            if flush:
+                out.flush()
         out.flush()
         return invalid
 
@@ -224,11 +299,12 @@ class Tokenizer:
             out.write(struct.pack("<I", zlib.crc32(body)))
 
     @classmethod
-    def load(cls, path: str) -> "Tokenizer":
+    def load(cls, path: str, split_runs: bool = False) -> "Tokenizer":
         """Load a model file written by :meth:`save`, or compile a lexicon file
-        (nlpzero TSV, jieba dictionary or word list) on the fly."""
+        (nlpzero TSV, jieba dictionary or word list) on the fly; `split_runs`
+        as for the constructor."""
         if not is_model_file(path):
-            return cls(Lexicon.load(path))
+            return cls(Lexicon.load(path), split_runs)
         name = path
         with open_input(path) as stream:
             data = stream.read()
@@ -266,7 +342,7 @@ class Tokenizer:
         chars = np.frombuffer(data, "<u4", n_chars, position + 8 * (2 * n_words + 1))
         if offsets[0] != 0 or offsets[-1] != n_chars or np.any(np.diff(offsets) < 0) or np.any(counts < 0):
             raise FormatError(f"{name}: corrupted tokenizer model (inconsistent arrays)")
-        return cls._from_arrays(chars, offsets, counts, classes)
+        return cls._from_arrays(chars, offsets, counts, classes, split_runs)
 
 
 def is_model_file(path: str) -> bool:

@@ -135,8 +135,29 @@ def match_ends(word: str, text: str, i: int) -> set:
     return ends
 
 
-def unigram_tokenize(text: str, counts: dict) -> list:
-    """jieba's backward max-probability DP with the documented fallback units."""
+def run_ends(text: str) -> list:
+    """run_end[i]: the end of the letter/digit run continuing through i (marks
+    and a decimal point between digits included), i + 1 elsewhere."""
+    n = len(text)
+    ends = list(range(1, n + 2))
+    for i in range(n - 2, -1, -1):
+        c, nxt = char_class(text[i]), char_class(text[i + 1])
+        if c & (RUN | EXTEND):
+            if nxt & (RUN | EXTEND):
+                ends[i] = ends[i + 1]
+            elif c & DIGIT and text[i + 1] in ".．" and i + 2 < n and char_class(text[i + 2]) & DIGIT:
+                ends[i] = ends[i + 2]
+    return ends
+
+
+def inside_run(ends: list, i: int, k: int, n: int) -> bool:
+    """Whether a word from i ending at k would end inside a letter/digit run."""
+    return k < n and (ends[k - 1] > k or (k >= i + 2 and ends[k - 2] > k))
+
+
+def unigram_tokenize(text: str, counts: dict, whole_runs: bool = True) -> list:
+    """jieba's backward max-probability DP with the documented fallback units;
+    with `whole_runs` no word ends inside a run of letters/digits."""
     import math
     total = sum(c for c in counts.values() if c > 0)
     log_total = math.log(total) if total > 0 else 0.0
@@ -144,12 +165,15 @@ def unigram_tokenize(text: str, counts: dict) -> list:
     n = len(text)
     best = [0.0] * (n + 1)
     cut = [0] * (n + 1)
+    ends = run_ends(text)
     for i in range(n - 1, -1, -1):
         score, j, has_word = 0.0, -1, False
         for word, count in counts.items():
             if count <= 0:
                 continue
             for k in match_ends(word, text, i):
+                if whole_runs and inside_run(ends, i, k, n):
+                    continue
                 candidate = (math.log(count) - log_total) + best[k]
                 if not has_word or candidate > score or (candidate == score and k > j):
                     score, j, has_word = candidate, k, True

@@ -34,12 +34,19 @@ def test_character_table_matches_reference():
 @settings(max_examples=400, deadline=None)
 @given(texts, lexicons)
 def test_kernel_matches_reference(text, counts):
-    tok = Tokenizer(counts)
-    tokens = tok.tokenize(text)
-    assert "".join(tokens) == text
-    assert tokens == reference.unigram_tokenize(text, counts)
-    spans = tok.spans(text)
-    assert [text[a:b] for a, b in spans] == tokens
+    for split_runs in (False, True):
+        tok = Tokenizer(counts, split_runs=split_runs)
+        tokens = tok.tokenize(text)
+        assert "".join(tokens) == text
+        assert tokens == reference.unigram_tokenize(text, counts, whole_runs=not split_runs)
+        spans = tok.spans(text)
+        assert [text[a:b] for a, b in spans] == tokens
+
+
+def test_runs_stay_whole_unless_split_runs():
+    counts = {"iPhone": 50, "an": 40, "other": 40, "A股": 5, "3": 9}
+    assert Tokenizer(counts).tokenize("iPhone12 another A股3.5") == ["iPhone12", " ", "another", " ", "A股", "3.5"]
+    assert Tokenizer(counts, split_runs=True).tokenize("iPhone12 another") == ["iPhone12", " ", "an", "other"]
 
 
 @settings(max_examples=200, deadline=None)

@@ -346,10 +346,13 @@ cdef class CompiledLexicon:
     cdef readonly double unknown_score
     cdef readonly int64_t total
     cdef readonly Py_ssize_t n_words
+    cdef readonly bint whole_runs    # a run of letters/digits is never cut by a lexicon word
 
-    def __cinit__(self, const uint32_t[::1] chars, const int64_t[::1] offsets, const int64_t[::1] counts):
+    def __cinit__(self, const uint32_t[::1] chars, const int64_t[::1] offsets, const int64_t[::1] counts,
+                  bint whole_runs=True):
         cdef Py_ssize_t n = counts.shape[0], w, k
         cdef int64_t total = 0
+        self.whole_runs = whole_runs
         if offsets.shape[0] != n + 1:
             raise ValueError("offsets must have one more entry than counts")
         for w in range(n):
@@ -663,7 +666,9 @@ cdef class CompiledLexicon:
                 edge = stack_node[depth]
                 k = stack_end[depth]
                 while edge != NULL:
-                    if edge.logp <= 0.0:
+                    # with whole_runs, a word may not end inside a letter/digit run
+                    if edge.logp <= 0.0 and not (self.whole_runs and k < n and (
+                            run_end[k - 1] > k or (k >= i + 2 and run_end[k - 2] > k))):
                         candidate = edge.logp + best[k]
                         if not has_word or candidate > score or (candidate == score and k > j):
                             score = candidate
@@ -776,6 +781,7 @@ cdef class FragmentCounter:
     cdef uint32_t *arena
     cdef Py_ssize_t arena_used
     cdef Py_ssize_t arena_capacity
+    cdef readonly int64_t total_length     # Σ length × count: the characters counted
 
     def __cinit__(self):
         self.mask = (1 << 16) - 1
@@ -814,6 +820,7 @@ cdef class FragmentCounter:
         cdef uint64_t h = 0x9E3779B97F4A7C15ULL ^ <uint64_t> length, slot
         cdef Py_ssize_t k
         cdef uint32_t *grown
+        self.total_length += length * amount
         for k in range(length):
             h = mix(h ^ text[k])
         if h == 0:
