@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import dataclasses
 import glob
 import gzip
 import itertools
@@ -137,6 +138,32 @@ def _looks_binary(block: bytes, encoding: str) -> bool:
     return b"\x00" in block[:8192] and not re.match(r"utf[-_]?(16|32)", encoding, re.I)
 
 
+# A UTF-8 file whose first block is mostly invalid was written in another
+# encoding: going on would learn from replacement characters.
+MOSTLY_INVALID = 0.25
+MIN_SAMPLE = 1024           # fewer bytes say too little to refuse a file
+
+
+def _invalid_utf8_share(block: bytes) -> float:
+    """The share of `block`'s bytes that are not valid UTF-8 (a character cut
+    at the block's end is not counted)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="nlpzero-replace")
+    tally = _InvalidBytes()
+    _active.append(tally)
+    try:
+        decoder.decode(block, final=False)
+    finally:
+        _active.pop()
+    return tally.count / max(len(block), 1)
+
+
+def _byte_order_hint(block: bytes, width: int) -> str:
+    """'le' or 'be': where the zero bytes of mostly-ASCII or BMP text fall."""
+    even = block[0::width].count(0)
+    odd = block[width - 1::width].count(0)
+    return "be" if even > odd else "le"
+
+
 def expand_paths(inputs: Iterable[str]) -> list[str]:
     """Files named by `inputs`: files as given, directories walked recursively
     (hidden entries skipped), glob patterns expanded, ``-`` for stdin."""
@@ -198,6 +225,7 @@ class Corpus:
     skip_binary_in_directories: bool = True
     transform: Callable[[str], str] | None = None   # applied to each decoded block (must not add line feeds)
     _paths: list[str] = field(init=False, repr=False)
+    _reported: set = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         if isinstance(self.inputs, (str, os.PathLike)):
@@ -210,8 +238,15 @@ class Corpus:
         self._paths = expand_paths(self.inputs)
         if not self._paths:
             raise InputError("no input files")
+        self._reported: set[str] = set()
         if self.word_chars is not None:   # the default table is built on first use (0.3 s)
             self.word_chars = as_word_chars(self.word_chars)
+
+    def with_options(self, **changes) -> "Corpus":
+        """A copy with some fields changed, reporting invalid bytes together with this one."""
+        copy = dataclasses.replace(self, **changes)
+        copy._reported = self._reported
+        return copy
 
     @property
     def paths(self) -> list[str]:
@@ -228,6 +263,39 @@ class Corpus:
         encoding = "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding
         return codecs.getincrementaldecoder(encoding)(errors="nlpzero-replace")
 
+    @property
+    def rereadable(self) -> bool:
+        """Whether the inputs can be read more than once (stdin cannot)."""
+        return "-" not in self._paths
+
+    def require_rereadable(self, what: str) -> None:
+        """InputError unless the corpus can be read several times, as `what` does."""
+        if not self.rereadable:
+            raise InputError(f"{what} reads its corpus more than once: give files, not - (stdin)")
+
+    def report_invalid(self, path: str, count: int) -> None:
+        """Log the number of invalid bytes replaced in a file, once per file
+        however many times the corpus is read."""
+        if count and path not in self._reported:
+            self._reported.add(path)
+            log.warning("%d invalid bytes replaced in %s", count, "<stdin>" if path == "-" else path)
+
+    def _check_first_block(self, block: bytes, name: str) -> None:
+        """Refuse text that is evidently not in the corpus's encoding."""
+        codec = codecs.lookup(self.encoding).name
+        if codec == "utf-8":
+            share = _invalid_utf8_share(block[:1 << 16])
+            if share > MOSTLY_INVALID and len(block) >= MIN_SAMPLE:
+                raise InputError(f"{name}: not UTF-8 ({share:.0%} of its first bytes are invalid); "
+                                 "give its encoding, e.g. --encoding gb18030 (or big5, shift_jis, utf-16)")
+        elif codec in ("utf-16", "utf-32"):
+            width = 2 if codec == "utf-16" else 4
+            boms = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE) if width == 2 else (codecs.BOM_UTF32_LE,
+                                                                                    codecs.BOM_UTF32_BE)
+            if not block.startswith(boms):
+                raise InputError(f"{name}: {codec.upper()} text without a byte-order mark: give the byte "
+                                 f"order, e.g. --encoding {codec}-{_byte_order_hint(block, width)}")
+
     def _raw_blocks(self, path: str) -> Iterator[bytes]:
         """The bytes of one file (decompressed), in blocks of READ_BLOCK, with the
         binary-file check and progress reporting."""
@@ -235,16 +303,20 @@ class Corpus:
         first = True
         position = 0
         name = "<stdin>" if path == "-" else path
+        # a pipe or terminal: take what has arrived, so a line typed is a line answered
+        read = stream.read1 if raw is None and hasattr(stream, "read1") else stream.read
         try:
             while True:
                 try:
-                    block = stream.read(READ_BLOCK)
+                    block = read(READ_BLOCK)
                 except _DECOMPRESS_ERRORS as exc:
                     raise InputError(f"{name}: cannot decompress ({exc})") from None
                 if first:
                     first = False
                     if block and _looks_binary(block, self.encoding):
                         raise InputError(f"{name}: looks like a binary file (it contains NUL bytes)")
+                    if block:
+                        self._check_first_block(block, name)
                 if self.progress is not None and block:
                     # compressed inputs report progress in compressed bytes
                     now = raw.tell() if raw is not None else position + len(block)
@@ -272,8 +344,7 @@ class Corpus:
                 text = self.transform(text)
             if text:
                 yield text
-        if invalid.count:
-            log.warning("%d invalid bytes replaced in %s", invalid.count, "<stdin>" if path == "-" else path)
+        self.report_invalid(path, invalid.count)
 
     def file_line_bytes(self, path: str, max_line_bytes: int | None = None) -> Iterator[bytes]:
         """The raw bytes of one UTF-8 file in blocks of whole lines (a BOM

@@ -437,8 +437,7 @@ class _Counter:
                     self._reserve(bytes_read / size_hint)
             if len(carry):
                 self._count(carry, len(carry))
-            if invalid:
-                log.warning("%d invalid bytes replaced in %s", invalid, "<stdin>" if path == "-" else path)
+            corpus.report_invalid(path, invalid)
 
     def _reserve(self, fraction_read: float):
         """Size the tables for the distinct n-grams expected in the whole input,

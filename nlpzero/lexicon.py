@@ -1,11 +1,12 @@
 """Lexicons: word -> count tables shared by discovery (which writes them) and the
 tokenizer (which turns them into unigram probabilities p(w) = count / total).
 
-Three text formats are read and written:
+Four formats are read and written:
 
 ``tsv`` (nlpzero's own, version 1)
     An optional header line ``#nlpzero-lexicon 1 words=N columns=count,...``,
-    then ``word<TAB>count[<TAB>score...]`` lines.  Words may contain spaces or
+    then ``word<TAB>count[<TAB>score...]`` lines, one field per column (a
+    word without a score has an empty field).  Words may contain spaces or
     punctuation ("New York", "C++"); they may not contain tabs or newlines.
     When the header is present its ``words=N`` is checked, so a truncated file
     is an error rather than a silently smaller lexicon.
@@ -44,6 +45,7 @@ FORMATS = ("tsv", "jieba", "words", "json")
 TSV_HEADER = "#nlpzero-lexicon"
 TSV_VERSION = 1
 DEFAULT_COUNT = 1
+MAX_COUNT = (1 << 63) - 1   # counts are stored as int64
 NUMBER = "\ue000"          # a lexicon word's placeholder for any number
 NUMBER_TEXT = "<NUM>"       # ... as written in files
 _HEADER_FIELD = re.compile(r"(\w+)=(\S*)")
@@ -107,6 +109,24 @@ class Lexicon:
         count = self._counts.get(word, 0)
         return math.log(count) - math.log(self.total) if count > 0 else -math.inf
 
+    def score(self, word: str, column: str = "gain"):
+        """The value of a score column for `word` (None when it has none)."""
+        if column not in self.columns:
+            raise KeyError(f"this lexicon has no {column!r} column (its columns: {', '.join(self.columns) or 'none'})")
+        scores = self.scores.get(word)
+        index = self.columns.index(column)
+        return scores[index] if scores is not None and index < len(scores) else None
+
+    def gain(self, word: str) -> float | None:
+        """The code length in nats each occurrence of `word` saves over its best
+        split (discovery's "gain" column; None for single characters)."""
+        return self.score(word, "gain")
+
+    def multi_character(self) -> "Lexicon":
+        """The words of two or more characters, with their counts and scores."""
+        return Lexicon(((w, c) for w, c in self._counts.items() if len(w) > 1), columns=self.columns,
+                       scores={w: s for w, s in self.scores.items() if len(w) > 1})
+
     def top(self, k: int | None = None) -> list[tuple[str, int]]:
         """The k most frequent (word, count) pairs; ties in code-point order."""
         ranked = sorted(self._counts.items(), key=lambda wc: (-wc[1], wc[0]))
@@ -122,6 +142,8 @@ class Lexicon:
         count = int(count)
         if count < 0:
             raise ValueError(f"negative count for {word!r}")
+        if count > MAX_COUNT:
+            raise ValueError(f"count too large for {word!r}: {count} (at most {MAX_COUNT})")
         self.total += count - self._counts.get(word, 0)
         self._counts[word] = count
 
@@ -138,18 +160,25 @@ class Lexicon:
             self.add(word, self._counts.get(word, 0) + count)
         return self
 
-    def segment(self, text: str, exclude: str | None = None) -> list[str]:
+    def segment(self, text: str, exclude: str | None = None, cuttable: Sequence[bool] | None = None) -> list[str]:
         """Max-probability segmentation of a short string with this lexicon (plain
         Python, O(len²)); characters in no word count once each.  `exclude` is a
-        word treated as absent.  For whole texts use :class:`nlpzero.Tokenizer`."""
+        word treated as absent; `cuttable[j]` (j = 1..len-1), when given, says
+        whether a cut may fall before text[j] (an uncuttable stretch in no word
+        counts once).  For whole texts use :class:`nlpzero.Tokenizer`."""
         n = len(text)
         unknown = -math.log(max(self.total, 1))
         log_total = math.log(max(self.total, 1))
         best = [0.0] * (n + 1)
         nxt = [n] * (n + 1)
         for i in range(n - 1, -1, -1):
-            best[i], nxt[i] = unknown + best[i + 1], i + 1
+            j = i + 1
+            while cuttable is not None and j < n and not cuttable[j]:
+                j += 1
+            best[i], nxt[i] = unknown + best[j], j
             for j in range(i + 1, n + 1):
+                if cuttable is not None and j < n and not cuttable[j]:
+                    continue
                 word = text[i:j]
                 count = self._counts.get(word, 0)
                 if count > 0 and word != exclude:
@@ -261,15 +290,20 @@ class Lexicon:
                               f"found {len(lexicon)}")
         return lexicon
 
-    def save(self, path: str, format: str = "tsv", sort: bool = True, limit: int | None = None) -> None:
+    def save(self, path: str, format: str = "tsv", sort: bool = True, limit: int | None = None) -> int:
         """Write atomically in `format` (tsv, jieba, words or json), most frequent
-        first; `limit` keeps only the first entries."""
+        first; `limit` keeps only the first entries.  Returns the number of
+        words written (jieba's format cannot hold every word: see `write`)."""
         if format not in FORMATS:
             raise ValueError(f"unknown lexicon format {format!r} (expected one of {', '.join(FORMATS)})")
         with atomic_output(path, "w", encoding="utf-8") as out:
-            self.write(out, format, sort=sort, limit=limit)
+            return self.write(out, format, sort=sort, limit=limit)
 
-    def write(self, out, format: str = "tsv", sort: bool = True, limit: int | None = None) -> None:
+    def write(self, out, format: str = "tsv", sort: bool = True, limit: int | None = None,
+              header: bool = True) -> int:
+        """Write to a text stream in `format`; returns the number of words written.
+        jieba's format cannot hold words with <NUM> or whitespace: they are left
+        out.  `header` False leaves out the TSV header line (for display)."""
         entries = self.top(limit) if sort else list(self._counts.items())[:limit]
         if format == "json":
             head = json.dumps({"format": "nlpzero-lexicon", "version": TSV_VERSION,
@@ -280,20 +314,26 @@ class Lexicon:
                 out.write(("\n" if i == 0 else ",\n") + json.dumps(entry, ensure_ascii=False))
             out.write("\n]}\n")
         elif format == "tsv":
-            out.write(f"{TSV_HEADER} {TSV_VERSION} words={len(entries)} "
-                      f"columns={','.join(('count',) + self.columns)}\n")
+            if header:
+                out.write(f"{TSV_HEADER} {TSV_VERSION} words={len(entries)} "
+                          f"columns={','.join(('count',) + self.columns)}\n")
+            empty = ("",) * len(self.columns)
             for word, count in entries:
-                scores = self.scores.get(word)
-                extra = "".join(f"\t{_format_score(s)}" for s in scores) if scores else ""
+                scores = tuple(self.scores.get(word, ())) + empty
+                extra = "".join(f"\t{_format_score(s)}" for s in scores[:len(self.columns)])
                 out.write(f"{word.replace(NUMBER, NUMBER_TEXT)}\t{count}{extra}\n")
         elif format == "jieba":
+            written = 0
             for word, count in entries:
                 if NUMBER in word or any(ch.isspace() for ch in word):
                     continue  # jieba's format cannot hold these
                 out.write(f"{word} {count}\n")
+                written += 1
+            return written
         else:
             for word, _ in entries:
                 out.write(word.replace(NUMBER, NUMBER_TEXT) + "\n")
+        return len(entries)
 
 
 def _format_score(value) -> str:
@@ -316,6 +356,8 @@ def _parse_line(line: str, format: str, default_count: int) -> tuple[str, int, t
         if len(fields) < 2:
             raise ValueError("expected word<TAB>count")
         scores = tuple(_parse_score(f) for f in fields[2:])
+        if scores and all(score == "" for score in scores):
+            scores = ()
         return fields[0].replace(NUMBER_TEXT, NUMBER), _parse_count(fields[1]), scores
     if format == "jieba":
         fields = line.strip().split(" ")
@@ -329,16 +371,25 @@ def _parse_line(line: str, format: str, default_count: int) -> tuple[str, int, t
 
 
 def _parse_count(text: str) -> int:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ValueError(f"count is not a number: {text[:40]!r}") from None
-    if not math.isfinite(value) or value < 0:
-        raise ValueError(f"count must be a non-negative number: {text[:40]!r}")
-    return int(value)
+    text = text.strip()
+    if text.isascii() and text.isdigit():
+        value = int(text)
+    else:
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"count is not a number: {text[:40]!r}") from None
+        if not math.isfinite(number) or number < 0:
+            raise ValueError(f"count must be a non-negative number: {text[:40]!r}")
+        value = int(number)
+    if value > MAX_COUNT:
+        raise ValueError(f"count too large: {text[:40]} (at most {MAX_COUNT})")
+    return value
 
 
 def _parse_score(text: str):
+    if text == "":
+        return ""
     try:
         return float(text)
     except ValueError:
