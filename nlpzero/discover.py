@@ -33,11 +33,11 @@ works on a novel and on a crawl.  Numbers are one class (see
 
 from __future__ import annotations
 
-import dataclasses
+import contextlib
 import logging
 import math
 import queue
-from typing import Callable, Iterable
+from typing import Iterable
 
 import numpy as np
 
@@ -49,7 +49,9 @@ from .counts import NgramCounts, count
 from .errors import InputError
 from .lexicon import NUMBER, Lexicon
 from .parallel import default_jobs, parallel_map
-from .tokenizer import Tokenizer, character_classes, line_blocks
+from .progress import as_progress
+from .tokenizer import Tokenizer, character_classes, cuttable_gaps, line_blocks
+from .units import WordSymbols, looks_space_separated
 
 log = logging.getLogger("nlpzero")
 
@@ -65,24 +67,56 @@ def default_min_count(n_chars: int) -> int:
     return max(2, round(math.sqrt(max(n_chars, 0)) / 500))
 
 
+UNITS = ("auto", "char", "word")
+
+
 def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_count: int | None = None,
              thresholds: Iterable[float] | None = None, refine: bool = True, jobs: int | None = None,
-             counts: NgramCounts | None = None, progress: Callable[[int], None] | None = None,
-             **corpus_options) -> Lexicon:
+             counts: NgramCounts | None = None, progress=None, unit: str = "auto",
+             temp_dir: str | None = None, **corpus_options) -> Lexicon:
     """Discover the words of `corpus` (a path, a list of paths or a Corpus).
 
     Returns a Lexicon of words with their counts -- single characters included,
     so it is ready for the tokenizer.  Numbers are one class: "<NUM>年" is a
     word when many numbers precede 年.  `counts` (e.g. loaded from files made by
-    ``nlpzero count``) replaces the counting pass; `progress` is called with
-    bytes read."""
+    ``nlpzero count``) replaces the counting pass.  `unit` "word" treats the
+    words of space-separated text as the units and finds multi-word units
+    (see :mod:`nlpzero.units`); "auto" chooses from a sample of the text.
+    `progress` (a :class:`nlpzero.progress.Progress`) is told about each pass."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r} (expected one of {', '.join(UNITS)})")
     jobs = jobs or default_jobs()
-    source = _as_source(corpus, corpus_options, progress)
+    progress = as_progress(progress)
+    if isinstance(corpus, str) and "\n" in corpus:
+        raise ValueError("discover() takes paths or a Corpus, not text")
+    corpus = as_corpus(corpus, **corpus_options)
+    corpus.require_rereadable("discover")
+    if unit == "auto":
+        unit = "word" if counts is None and looks_space_separated(corpus) else "char"
+    if unit == "char":
+        return _discover(_Source(corpus, progress), method, order, min_count, thresholds, refine, jobs, counts)
+    if counts is not None:
+        raise InputError("n-gram counts hold characters: they cannot be used to discover the words "
+                         "of space-separated text")
+    log.info("discover: space-separated text: finding multi-word units")
+    with progress.task("discover: reading words", total=corpus.total_bytes, unit="B") as advance:
+        symbols = WordSymbols(corpus, temp_dir=temp_dir, progress=advance)
+    with symbols:
+        if symbols.overflow:
+            log.warning("%d occurrences of rare words beyond the %d distinct words this method "
+                        "can hold were left out", symbols.overflow, len(symbols.words))
+        lexicon = _discover(_Source(symbols.corpus, progress), method, order, min_count, thresholds, refine,
+                            jobs, None)
+        return symbols.map_back(lexicon)
+
+
+def _discover(source: "_Source", method, order, min_count, thresholds, refine, jobs, counts) -> Lexicon:
     needed = order if method == "ngram" else 2
     if counts is None:
-        counts = count(source.corpus, order=needed, jobs=jobs)
+        with source.reading("discover: counting n-grams") as corpus:
+            counts = count(corpus, order=needed, jobs=jobs)
     elif counts.order < needed:
         raise InputError(f"the counts go up to order {counts.order}; the {method} method needs {needed}")
     n_chars = counts.totals[1]
@@ -91,12 +125,29 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
     log.info("discover: %s characters, min count %d", f"{n_chars:,}", min_count)
     if method == "ngram":
         solid = solid_ngrams(counts, min_count, thresholds or DEFAULT_THRESHOLDS, order)
-        lexicon = _keep_real(count_fragments(source, solid, jobs), solid, order, min_count)
+        fragments = count_fragments(source, solid, jobs)
+        lexicon = _keep_real(fragments, solid, order, min_count)
     else:
-        lexicon = deredundancy(_pairs_method(source, counts, min_count, jobs=jobs))
+        fragments, lexicon = _pairs_method(source, counts, min_count, jobs=jobs)
+        lexicon = deredundancy(lexicon)
+    if fragments.total_length != n_chars:
+        log.warning("the n-gram counts hold %s characters but the corpus has %s: they were not counted "
+                    "from this corpus, so its words may be missed", f"{n_chars:,}", f"{fragments.total_length:,}")
     if refine:
         lexicon = refine_lexicon(lexicon, source, min_count=min_count, jobs=jobs)
     return annotate(lexicon)
+
+
+def new_words(lexicon: Lexicon, known: Lexicon) -> Lexicon:
+    """The words of `lexicon` of two or more characters that `known` lacks,
+    with their counts and scores (what ``--exclude-known`` lists)."""
+    new = Lexicon(columns=lexicon.columns)
+    for word, c in lexicon.items():
+        if len(word) > 1 and word not in known:
+            new.add(word, c)
+            if word in lexicon.scores:
+                new.scores[word] = lexicon.scores[word]
+    return new
 
 
 def annotate(lexicon: Lexicon) -> Lexicon:
@@ -110,10 +161,12 @@ def annotate(lexicon: Lexicon) -> Lexicon:
 
 def split_gain(lexicon: Lexicon, word: str) -> tuple[float, list[str]]:
     """(ln p(word) - Σ ln p(part), parts) for the best split of `word` by the
-    rest of the lexicon; a part in no word costs what the tokenizer charges."""
+    rest of the lexicon, never inside a run of letters/digits; a part in no
+    word costs what the tokenizer charges."""
     unknown = -math.log(max(lexicon.total, 1))
-    parts = lexicon.segment(word, exclude=word)
-    return lexicon.logprob(word) - sum(lexicon.logprob(p) if p in lexicon else unknown for p in parts), parts
+    parts = lexicon.segment(word, exclude=word, cuttable=cuttable_gaps(word))
+    return lexicon.logprob(word) - sum(lexicon.logprob(p) if p != word and p in lexicon else unknown
+                                        for p in parts), parts
 
 
 # ------------------------------------------------------------------ ngram method
@@ -138,7 +191,7 @@ def count_fragments(source, joined: Iterable[str], jobs: int = 1) -> FragmentCou
     """Cut the corpus's segments at every gap that no string of `joined` covers
     (never inside a run of letters/digits) and count the pieces (compiled)."""
     compiled = Tokenizer({word: 1 for word in joined})._compiled
-    return source.count_pass(_unigram.count_fragments, compiled, jobs)
+    return source.count_pass(_unigram.count_fragments, compiled, jobs, "discover: counting fragments")
 
 
 def _keep_real(fragments: FragmentCounter, solid, order: int, min_count: int) -> Lexicon:
@@ -158,10 +211,12 @@ def _keep_real(fragments: FragmentCounter, solid, order: int, min_count: int) ->
 
 # ------------------------------------------------------------------ pairs method
 
-def _pairs_method(source, counts: NgramCounts, min_count: int, min_pmi: float = 1.0, jobs: int = 1) -> Lexicon:
+def _pairs_method(source, counts: NgramCounts, min_count: int, min_pmi: float = 1.0,
+                  jobs: int = 1) -> tuple[FragmentCounter, Lexicon]:
     """Fragments between weak pairs: cut where the pair was seen fewer than
     min_count times or ln p(ab)/(p(a)p(b)) < min_pmi (characters normalised by
-    characters, pairs by pairs, as nlp-zero does)."""
+    characters, pairs by pairs, as nlp-zero does); the fragment counts and the
+    lexicon of those seen min_count times."""
     pairs = counts.rows(2)
     unigrams = counts.rows(1)
     char_count = np.zeros(0x110000, dtype=np.float64)
@@ -176,8 +231,9 @@ def _pairs_method(source, counts: NgramCounts, min_count: int, min_pmi: float = 
                - np.log(char_count[second] / total_chars))
     strong = (n_pair >= min_count) & (pmi >= min_pmi)
     words = _ngrams.unpack_rows(np.ascontiguousarray(pairs[strong]), 2)
-    words, n = count_fragments(source, words, jobs).items(min_count)
-    return Lexicon(zip(words, n.tolist()))
+    fragments = count_fragments(source, words, jobs)
+    words, n = fragments.items(min_count)
+    return fragments, Lexicon(zip(words, n.tolist()))
 
 
 def deredundancy(lexicon: Lexicon, nats_per_char: float = 1.0) -> Lexicon:
@@ -209,9 +265,9 @@ def refine_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = 2, jo
     """Minimum-entropy refinement: prune words that do not shorten the code
     enough (de-redundancy at REFINE_NATS_PER_CHAR), then re-estimate every count
     by segmenting the corpus with the unigram model (Viterbi EM); repeat."""
-    for _ in range(rounds):
+    for round_ in range(1, rounds + 1):
         lexicon = deredundancy(lexicon, REFINE_NATS_PER_CHAR)
-        tokens = _segment_counts(Tokenizer(lexicon), source, jobs)
+        tokens = _segment_counts(Tokenizer(lexicon), source, jobs, f"discover: re-estimating {round_}/{rounds}")
         new = Lexicon((w, c) for w, c in tokens.items() if c >= min_count or len(w) == 1)
         if new == lexicon:
             break
@@ -219,9 +275,9 @@ def refine_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = 2, jo
     return lexicon
 
 
-def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1) -> Lexicon:
+def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1, label: str = "discover: segmenting") -> Lexicon:
     """Token counts of the corpus segmented by `tokenizer` (compiled)."""
-    words, counts = source.count_pass(_unigram.count_tokens, tokenizer._compiled, jobs).items()
+    words, counts = source.count_pass(_unigram.count_tokens, tokenizer._compiled, jobs, label).items()
     return Lexicon(zip(words, counts.tolist()))
 
 
@@ -234,18 +290,25 @@ def fold_numbers(text: str) -> str:
 
 class _Source:
     """The corpus as discovery reads it: numbers folded to NUMBER, which counts
-    as a word character; re-readable (files are streamed again on each pass)."""
+    as a word character; re-readable (files are streamed again on each pass),
+    each pass reported to `progress` as a task."""
 
     def __init__(self, corpus: Corpus, progress=None):
         base = as_word_chars(corpus.word_chars)
         table = base.table.copy()
         table[ord(NUMBER)] = 1
         word_chars = WordChars(table, base.description + " + numbers")
-        self.raw = dataclasses.replace(corpus, progress=progress, word_chars=word_chars)
-        # the n-gram counter reads through a Python transform; compiled passes fold numbers themselves
-        self.corpus = dataclasses.replace(self.raw, transform=fold_numbers)
+        self.raw = corpus.with_options(word_chars=word_chars)
+        self.progress = as_progress(progress)
 
-    def count_pass(self, kernel, compiled, jobs: int) -> FragmentCounter:
+    @contextlib.contextmanager
+    def reading(self, label: str, folded: bool = True):
+        """The corpus for one pass (numbers folded by a Python transform for the
+        n-gram counter, or raw for the compiled passes, which fold themselves)."""
+        with self.progress.task(label, total=self.raw.total_bytes, unit="B") as advance:
+            yield self.raw.with_options(progress=advance, transform=fold_numbers if folded else None)
+
+    def count_pass(self, kernel, compiled, jobs: int, label: str) -> FragmentCounter:
         """Run a counting kernel over the corpus in blocks of whole lines, on
         `jobs` threads (one counter each, merged at the end)."""
         counters = queue.SimpleQueue()
@@ -262,15 +325,10 @@ class _Source:
             finally:
                 counters.put(counter)
 
-        for _ in parallel_map(work, line_blocks(self.raw.chunks()), jobs):
-            pass
+        with self.reading(label, folded=False) as corpus:
+            for _ in parallel_map(work, line_blocks(corpus.chunks()), jobs):
+                pass
         total = all_counters[0]
         for counter in all_counters[1:]:
             total.merge(counter)
         return total
-
-
-def _as_source(corpus, options, progress) -> _Source:
-    if isinstance(corpus, str) and "\n" in corpus:
-        raise ValueError("discover() takes paths or a Corpus, not text")
-    return _Source(as_corpus(corpus, **options), progress)

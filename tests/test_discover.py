@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import reference
-from nlpzero import Lexicon, Tokenizer, count, discover
+from nlpzero import Corpus, Lexicon, Tokenizer, count, discover
 from nlpzero.lexicon import NUMBER
 
 dz = importlib.import_module("nlpzero.discover")   # the module (nlpzero.discover is the function)
@@ -18,7 +18,7 @@ texts = st.lists(st.text(alphabet=st.sampled_from(ALPHABET), max_size=80), max_s
 def _source(tmp_path, texts):
     path = tmp_path / "corpus.txt"
     path.write_text("\n".join(texts), encoding="utf-8")
-    return dz._as_source(str(path), {}, None)
+    return dz._Source(Corpus(str(path)))
 
 
 @settings(max_examples=60, deadline=None)
@@ -133,8 +133,8 @@ def test_counts_merged_from_parts_give_the_same_lexicon(tmp_path, novel_text):
     whole.write_text(novel_text, encoding="utf-8")
     a.write_text(novel_text[:half], encoding="utf-8")
     b.write_text(novel_text[half:], encoding="utf-8")
-    counts = count(dz._as_source(str(a), {}, None).corpus, order=2) + \
-        count(dz._as_source(str(b), {}, None).corpus, order=2)
+    counts = count(dz._Source(Corpus(str(a))).raw.with_options(transform=dz.fold_numbers), order=2) + \
+        count(dz._Source(Corpus(str(b))).raw.with_options(transform=dz.fold_numbers), order=2)
     incremental = discover([str(a), str(b)], counts=counts)
     assert incremental == discover([str(a), str(b)])
     assert len(incremental) > 1000
