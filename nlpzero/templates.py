@@ -160,6 +160,47 @@ class TemplateFinder:
         return Templates({t: c for t, c in counts.items() if c >= self._min_count(min_count)}, total)
 
 
+def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int | None = None,
+                   min_pmi: float = DEFAULT_MIN_PMI, progress=None, **corpus_options) -> "Templates":
+    """The templates of a corpus: what ``nlpzero templates`` does.
+
+    Parameters
+    ----------
+    corpus
+        Paths, a directory, globs or a :class:`~nlpzero.Corpus` (read twice, so not stdin).
+    lexicon
+        A :class:`~nlpzero.Tokenizer`, a Lexicon or a lexicon/model path.
+    window
+        Skip-gram window for the word pairs.
+    min_count
+        Rarest pair and template kept (default: grows with the corpus, as in discovery).
+    min_pmi
+        Strong pairs have a PMI (natural log) above this.
+    progress
+        A :class:`nlpzero.progress.Progress` told about both passes.
+    """
+    from .corpus import as_corpus
+    from .errors import InputError
+    from .progress import as_progress
+    from .tokenizer import Tokenizer
+    from .vectors.cooccur import token_lines
+
+    progress = as_progress(progress)
+    corpus = as_corpus(corpus, **corpus_options)
+    corpus.require_rereadable("templates")
+    tokenizer = lexicon if isinstance(lexicon, Tokenizer) else (
+        Tokenizer.load(lexicon) if isinstance(lexicon, str) else Tokenizer(lexicon))
+
+    def corpus_sentences(label):
+        with progress.task(label, total=corpus.total_bytes, unit="B") as advance:
+            yield from sentences(token_lines(corpus.with_options(progress=advance), tokenizer))
+
+    finder = TemplateFinder(window).train(corpus_sentences("templates: counting pairs"))
+    if finder.total_words == 0:
+        raise InputError("the corpus holds no words: no templates to find")
+    return finder.find(corpus_sentences("templates: counting templates"), min_count=min_count, min_pmi=min_pmi)
+
+
 def sentence_templates(ws: Sequence[str], ids: Sequence[int], strong: set, window: int) -> list[Template]:
     """The templates of one sentence: every path of its strong-pair DAG."""
     n = len(ws)
@@ -337,6 +378,12 @@ class Parser:
     def __init__(self, templates: Templates, null_score: float = DEFAULT_NULL_SCORE):
         self.templates = templates
         self.null_score = null_score
+
+    def parse_text(self, text: str, tokenizer) -> list[Tree]:
+        """Tokenize a line of text and parse each of its sentences (runs of
+        words between punctuation); an empty line gives one empty tree."""
+        tokens = [t for t in tokenizer.tokenize(text) if not t.isspace()]
+        return [self.parse(ws) for ws in list(sentences([tokens])) or [[]]]
 
     def parse(self, ws: Sequence[str]) -> Tree:
         ws = list(ws)[:MAX_SENTENCE_TOKENS]

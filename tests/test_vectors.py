@@ -100,27 +100,27 @@ def _topic_lines(seed=0, n=3000):
 def test_glove_learns_pmi_structure():
     lines = _topic_lines()
     vocab = build_vocabulary(lines, min_count=1)
-    cooc, counts = cooccurrence(lines, vocab, window=3)
+    cooc, counts = cooccurrence(lines, vocab, window=3, weighting="uniform", sample=0.0)
     assert np.array_equal(counts, vocab.counts)      # nothing sampled away
     assert cooc.nnz == 20          # 5 x 4 / 2 pairs per topic, none across
-    vectors = train_glove(cooc, counts, dim=8, epochs=60, threads=1, smoothing=0.75)
+    vectors = train_glove(cooc, counts, dim=8, epochs=60, jobs=1, smoothing=0.75)
     wv = WordVectors(vocab.words, vectors, vocab.counts)
     assert {w for w, _ in wv.related("cat", 4)} == {"dog", "pet", "fur", "paw"}
     assert {w for w, _ in wv.similar("road", 4)} == {"car", "wheel", "engine", "fuel"}
     # without the hinge terms on unobserved pairs, <v_i, v_j> converges to the PMI targets
-    plain = train_glove(cooc, counts, dim=8, epochs=60, threads=1, smoothing=0.75, unobserved=0.0)
+    plain = train_glove(cooc, counts, dim=8, epochs=60, jobs=1, smoothing=0.75, unobserved=0.0)
     fitted = np.einsum("ij,ij->i", plain[cooc.row], plain[cooc.col])
     assert np.abs(fitted - pmi_targets(cooc, counts, 0.75)).max() < 0.01
-    again = train_glove(cooc, counts, dim=8, epochs=60, threads=1, smoothing=0.75)
+    again = train_glove(cooc, counts, dim=8, epochs=60, jobs=1, smoothing=0.75)
     assert np.array_equal(vectors, again)          # deterministic with one thread
 
 
 def test_unobserved_pairs_are_pulled_below_one_cooccurrence():
     lines = _topic_lines()
     vocab = build_vocabulary(lines, min_count=1)
-    cooc, counts = cooccurrence(lines, vocab, window=3)
-    plain = train_glove(cooc, counts, dim=8, epochs=40, threads=1, unobserved=0.0)
-    hinged = train_glove(cooc, counts, dim=8, epochs=40, threads=1, unobserved=2.0)
+    cooc, counts = cooccurrence(lines, vocab, window=3, weighting="uniform", sample=0.0)
+    plain = train_glove(cooc, counts, dim=8, epochs=40, jobs=1, unobserved=0.0)
+    hinged = train_glove(cooc, counts, dim=8, epochs=40, jobs=1, unobserved=2.0)
     pets = [vocab.index[w] for w in ("cat", "dog", "pet", "fur", "paw")]
     cars = [vocab.index[w] for w in ("car", "road", "wheel", "engine", "fuel")]
     smoothed = counts.astype(np.float64) ** 0.75
@@ -223,7 +223,7 @@ def test_subsampling_drops_frequent_words_and_widens_windows():
     f = vocab.counts[the] / vocab.counts.sum()
     assert keep[the] == pytest.approx((np.sqrt(f / 1e-2) + 1) * 1e-2 / f)
     assert np.all(keep[np.arange(len(vocab)) != the] == 1.0)       # rare words always kept
-    full, full_counts = cooccurrence(lines, vocab, window=1)
+    full, full_counts = cooccurrence(lines, vocab, window=1, sample=0.0)
     sampled, kept = cooccurrence(lines, vocab, window=1, sample=1e-2, seed=5)
     assert kept[the] == pytest.approx(keep[the] * vocab.counts[the], rel=0.1)
     assert np.array_equal(np.delete(kept, the), np.delete(full_counts, the))
@@ -346,8 +346,9 @@ def test_cli_vectors_spilling_gives_the_same_vectors(tmp_path):
     common = ["vectors", str(corpus), "--tokenized", "--dim", "8", "--epochs", "2", "--min-count", "1", "-q",
               "--weighting", "uniform", "--sample", "0", "--threads", "1"]
     assert run(*common, "-o", str(tmp_path / "a.vec")).exit_code == 0
-    result = run(*common, "-o", str(tmp_path / "b.vec"), "--max-memory", "2600K", "--temp-dir", str(spill_dir))
+    result = run(*common, "-o", str(tmp_path / "b.vec"), "--max-memory", "16M", "--temp-dir", str(spill_dir))
     assert result.exit_code == 0, result.output
+    assert "co-occurrence table spilled" in result.output
     assert (tmp_path / "a.vec").read_bytes() == (tmp_path / "b.vec").read_bytes()
     assert list(spill_dir.iterdir()) == []
     bad = run(*common, "-o", str(tmp_path / "c.vec"), "--max-memory", "lots")

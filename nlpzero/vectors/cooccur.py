@@ -20,7 +20,7 @@ import numpy as np
 import scipy.sparse
 
 from .._ext.cooccur import HARMONIC, LINEAR, UNIFORM, PairCounter
-from ..corpus import as_corpus
+from ..corpus import WordChars, as_corpus
 from ..counts import default_max_memory
 from ..tokenizer import Tokenizer
 
@@ -58,16 +58,28 @@ class Vocabulary:
 
 
 def build_vocabulary(lines, min_count: int = 5, max_vocab: int | None = None) -> Vocabulary:
+    """The words of token lines seen at least `min_count` times, most frequent
+    first (at most `max_vocab`); tokens without a word character (punctuation,
+    symbols, emoji: see :class:`~nlpzero.WordChars`) are left out."""
     counter = collections.Counter()
     for tokens in lines:
         counter.update(tokens)
-    ranked = sorted(((w, c) for w, c in counter.items() if c >= min_count), key=lambda wc: (-wc[1], wc[0]))
+    return vocabulary_from_counts(counter, min_count, max_vocab)
+
+
+def vocabulary_from_counts(counter: dict, min_count: int = 5, max_vocab: int | None = None) -> Vocabulary:
+    """The vocabulary rule of :func:`build_vocabulary` applied to token counts."""
+    table = WordChars.default().table
+    ranked = sorted(((w, c) for w, c in counter.items() if c >= min_count and any(table[ord(ch)] for ch in w)),
+                    key=lambda wc: (-wc[1], wc[0]))
     if max_vocab:
         ranked = ranked[:max_vocab]
     return Vocabulary([w for w, _ in ranked], np.array([c for _, c in ranked], dtype=np.int64))
 
 
 WEIGHTINGS = {"uniform": UNIFORM, "harmonic": HARMONIC, "linear": LINEAR}
+DEFAULT_WEIGHTING = "linear"
+DEFAULT_SAMPLE = 1e-3
 
 
 def keep_probabilities(counts: np.ndarray, sample: float) -> np.ndarray:
@@ -95,7 +107,8 @@ def _sorted_pairs(rows: np.ndarray, cols: np.ndarray, weights: np.ndarray) -> tu
     return keys[order], weights[order]
 
 
-def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str = "uniform", sample: float = 0.0,
+def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str = DEFAULT_WEIGHTING,
+                 sample: float = DEFAULT_SAMPLE,
                  seed: int = 1, max_memory: int | None = None,
                  temp_dir: str | None = None) -> tuple[scipy.sparse.coo_matrix, np.ndarray]:
     """Symmetric window co-occurrence counts as an upper-triangular COO matrix

@@ -47,7 +47,7 @@ DEFAULT_LEARNING_RATE = 0.15
 
 
 def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | None = None,
-                epochs: int = DEFAULT_EPOCHS, threads: int = 1, x_max: float = 10.0, alpha: float = 0.75,
+                epochs: int = DEFAULT_EPOCHS, jobs: int = 1, x_max: float = 10.0, alpha: float = 0.75,
                 truncate: bool = False, eta: float = DEFAULT_LEARNING_RATE, model: str = "shared", seed: int = 1,
                 smoothing: float = 0.75, unobserved: float = 0.5,
                 progress: Callable[[int, float], None] | None = None) -> np.ndarray:
@@ -87,6 +87,8 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     n = cooc.shape[0]
     if len(counts) != n:
         raise ValueError(f"{len(counts)} word counts for a {n} x {n} co-occurrence matrix")
+    if cooc.nnz == 0:
+        raise ValueError("no co-occurring pairs to train on")
     dim = dim or default_dimension(n)
     rng = np.random.default_rng(seed)
     vectors = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
@@ -121,22 +123,22 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     n_unobserved = int(unobserved * n_pairs)
     for epoch in range(1, epochs + 1):
         order = _block_shuffle(n_pairs, rng)
-        bounds = np.linspace(0, n_pairs, max(threads, 1) + 1).astype(np.int64)
-        losses = [0.0] * max(threads, 1)
+        bounds = np.linspace(0, n_pairs, max(jobs, 1) + 1).astype(np.int64)
+        losses = [0.0] * max(jobs, 1)
 
-        seeds = rng.integers(1, 2 ** 63, max(threads, 1))
+        seeds = rng.integers(1, 2 ** 63, max(jobs, 1))
 
         def run(t):
             losses[t] = _glove.train_slice(vectors, vector_grads, contexts, context_grads, rows, cols, targets,
                                            weights, order, int(bounds[t]), int(bounds[t + 1]), eta, separate)
             if n_unobserved:
                 _glove.train_unobserved(vectors, vector_grads, contexts, context_grads, indptr, cols, noise,
-                                        log_counts, log_base, UNOBSERVED_WEIGHT, n_unobserved // max(threads, 1),
+                                        log_counts, log_base, UNOBSERVED_WEIGHT, n_unobserved // max(jobs, 1),
                                         int(seeds[t]), eta, separate)
-        if threads <= 1:
+        if jobs <= 1:
             run(0)
         else:
-            workers = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+            workers = [threading.Thread(target=run, args=(t,)) for t in range(jobs)]
             for w in workers:
                 w.start()
             for w in workers:

@@ -7,10 +7,13 @@ detected on loading.  ``.keyed_vectors`` exposes gensim's ``KeyedVectors``.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from ..corpus import WordChars
 from ..errors import FormatError, NlpzeroError
-from ..fileio import atomic_path, open_input
+from ..fileio import atomic_output, open_input
 
 
 class UnknownWord(NlpzeroError, KeyError):
@@ -58,16 +61,18 @@ class WordVectors:
         return self.vectors[self._index(word)]
 
     def _index(self, word: str) -> int:
-        try:
-            return self.keyed_vectors.key_to_index[word]
-        except KeyError:
-            raise UnknownWord(word) from None
+        index = self.keyed_vectors.key_to_index
+        found = index.get(word)
+        if found is None:
+            found = index.get(word2vec_word(word))     # a multi-word unit read from a file
+        if found is None:
+            raise UnknownWord(word)
+        return found
 
     # ------------------------------------------------------------ queries
     def similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The k words of highest cosine similarity."""
-        self._index(word)
-        return self.keyed_vectors.most_similar(word, topn=k)
+        return self.keyed_vectors.most_similar(self._key(word), topn=k)
 
     def related(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The k words of highest inner product (PMI, for simpler GloVe)."""
@@ -77,10 +82,11 @@ class WordVectors:
     def analogy(self, a: str, b: str, c: str, k: int = 10, method: str = "add") -> list[tuple[str, float]]:
         """Words d with d ≈ a - b + c (3CosAdd, or 3CosMul with method="mul"):
         analogy("国王", "男人", "女人") asks 国王 - 男人 + 女人."""
-        for word in (a, b, c):
-            self._index(word)
+        a, b, c = (self._key(w) for w in (a, b, c))
         if method == "mul":
-            return self.keyed_vectors.most_similar_cosmul(positive=[a, c], negative=[b], topn=k)
+            with warnings.catch_warnings():      # gensim 4 calls its own deprecated init_sims() here
+                warnings.simplefilter("ignore", DeprecationWarning)
+                return self.keyed_vectors.most_similar_cosmul(positive=[a, c], negative=[b], topn=k)
         return self.keyed_vectors.most_similar(positive=[a, c], negative=[b], topn=k)
 
     def sentence_vector(self, tokens: list[str], mode: str = "sum") -> np.ndarray:
@@ -99,7 +105,10 @@ class WordVectors:
 
     def keywords(self, tokens: list[str], k: int = 5) -> list[tuple[str, float]]:
         """The sentence's own words ranked by <Σ v_i, v_w>: under the naive
-        assumption, ln P(sentence | w) up to a constant (for simpler GloVe)."""
+        assumption, ln P(sentence | w) up to a constant (for simpler GloVe).
+        Tokens without a word character (punctuation) are left out."""
+        table = WordChars.default().table
+        tokens = [t for t in tokens if any(table[ord(ch)] for ch in t)]
         total = self.sentence_vector(tokens)
         scores = {}
         for token in tokens:
@@ -113,6 +122,10 @@ class WordVectors:
         norms = np.linalg.norm(self.vectors, axis=1)
         order = np.argsort(norms if least else -norms, kind="stable")[:k]
         return [(self.words[i], float(norms[i])) for i in order]
+
+    def _key(self, word: str) -> str:
+        """The vocabulary's spelling of `word` (UnknownWord if absent)."""
+        return self.words[self._index(word)]
 
     def _index_or_none(self, word: str):
         return self.keyed_vectors.key_to_index.get(word)
@@ -129,34 +142,117 @@ class WordVectors:
     # ------------------------------------------------------------ files
     def save(self, path: str, binary: bool = False) -> None:
         """word2vec text (default) or binary format, written atomically."""
-        with atomic_path(path) as tmp:
-            self.keyed_vectors.save_word2vec_format(tmp, binary=binary)
+        with atomic_output(path, "wb") as out:
+            write_word2vec(out, [word2vec_word(w) for w in self.words], self.vectors, binary)
 
     @classmethod
     def load(cls, path: str) -> "WordVectors":
-        """Read word2vec text or binary format (detected); a damaged file is a FormatError."""
+        """Read word2vec text or binary format (detected); a damaged file or a
+        header that does not match the file is a FormatError."""
         from gensim.models import KeyedVectors
 
-        with open_input(path) as f:
-            head = f.readline(200)
-            body = f.read(4096)
-        try:
-            header = head.decode("utf-8").split()
-            n, dim = int(header[0]), int(header[1])
-            if n < 0 or dim <= 0:
-                raise ValueError
-        except (UnicodeDecodeError, ValueError, IndexError):
-            raise FormatError(f"{path}: not a word2vec vectors file (bad header)") from None
-        binary = _looks_binary(body)
-        try:
-            kv = KeyedVectors.load_word2vec_format(path, binary=binary, unicode_errors="strict")
-        except (ValueError, EOFError, UnicodeDecodeError, IndexError, OSError) as exc:
-            raise FormatError(f"{path}: damaged or truncated vectors file ({exc.__class__.__name__})") from None
-        vectors = cls.__new__(cls)
-        vectors.keyed_vectors = kv
-        if not np.all(np.isfinite(kv.vectors)):
-            raise FormatError(f"{path}: vectors file holds non-finite numbers")
-        return vectors
+        words, vectors = read_word2vec(path)
+        self = cls.__new__(cls)
+        self.keyed_vectors = KeyedVectors(vectors.shape[1], count=0, dtype=np.float32)
+        if len(words):
+            self.keyed_vectors.add_vectors(words, vectors)
+        return self
+
+
+def write_word2vec(out, words: list[str], vectors: np.ndarray, binary: bool) -> None:
+    """word2vec's format: a "words dimension" line, then per word its text and
+    its numbers (text), or its text, a space and dim little-endian float32s
+    and a line feed (binary)."""
+    vectors = np.ascontiguousarray(vectors, dtype="<f4")
+    out.write(f"{len(words)} {vectors.shape[1]}\n".encode())
+    for start in range(0, len(words), 4096):
+        block = vectors[start:start + 4096]
+        if binary:
+            out.write(b"".join(w.encode("utf-8") + b" " + row.tobytes() + b"\n"
+                               for w, row in zip(words[start:start + 4096], block)))
+        else:
+            out.write("".join(w + " " + " ".join(map(_float_text, row)) + "\n"
+                              for w, row in zip(words[start:start + 4096], block.tolist())).encode("utf-8"))
+
+
+def _float_text(value: float) -> str:
+    return "%.9g" % value                    # nine digits: a float32 read back exactly
+
+
+def word2vec_word(word: str) -> str:
+    """A word as word2vec files can hold it: spaces (in multi-word units) become
+    underscores, as gensim's Phrases writes them."""
+    return word.replace(" ", "_")
+
+
+def read_word2vec(path: str) -> tuple[list[str], np.ndarray]:
+    """(words, float32 vectors) of a word2vec text or binary file, checked:
+    the header must give the file's real number of words and dimension."""
+    with open_input(path) as f:
+        data = f.read()
+    end = data.find(b"\n", 0, 200)
+    try:
+        if end < 0:
+            raise ValueError
+        header = data[:end].decode("ascii").split()
+        n, dim = int(header[0]), int(header[1])
+        if len(header) != 2 or n < 0 or dim <= 0:
+            raise ValueError
+    except (UnicodeDecodeError, ValueError, IndexError):
+        raise FormatError(f"{path}: not a word2vec vectors file (bad header: "
+                          f"{data[:min(max(end, 0), 60) or 60]!r})") from None
+    body = data[end + 1:]
+    if n > len(body) // (dim + 1):             # every entry holds at least dim + 1 bytes
+        raise FormatError(f"{path}: bad header {data[:end].decode()!r}: the file is too small for {n:,} "
+                          f"words of dimension {dim}")
+    reader = _read_binary if _looks_binary(body[:4096]) else _read_text
+    try:
+        words, vectors = reader(body, n, dim)
+    except (ValueError, UnicodeDecodeError, IndexError) as exc:
+        raise FormatError(f"{path}: damaged or truncated vectors file ({exc})") from None
+    if len(set(words)) != len(words):
+        raise FormatError(f"{path}: damaged vectors file (a word appears twice)")
+    if not np.all(np.isfinite(vectors)):
+        raise FormatError(f"{path}: vectors file holds non-finite numbers")
+    return words, vectors
+
+
+def _read_text(body: bytes, n: int, dim: int):
+    lines = body.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    if len(lines) != n:
+        raise ValueError(f"the header says {n:,} words, the file has {len(lines):,} lines")
+    words, numbers = [], []
+    for number, line in enumerate(lines, 2):
+        word, _, rest = line.rstrip().partition(" ")
+        if not word:
+            raise ValueError(f"line {number} has no word")
+        words.append(word)
+        numbers.append(rest)
+    values = np.array(" ".join(numbers).split(), dtype=np.float32)
+    if values.size != n * dim:
+        raise ValueError(f"expected {n * dim:,} numbers ({n:,} words of dimension {dim}), found {values.size:,}")
+    return words, values.reshape(n, dim)
+
+
+def _read_binary(body: bytes, n: int, dim: int):
+    words = []
+    vectors = np.empty((n, dim), dtype=np.float32)
+    size = 4 * dim
+    at = 0
+    for i in range(n):
+        while at < len(body) and body[at] in b"\n ":       # writers differ in what separates entries
+            at += 1
+        space = body.find(b" ", at, at + 4096)
+        if space < 0 or space + 1 + size > len(body):
+            raise ValueError(f"entry {i + 1} of {n:,} is cut short")
+        words.append(body[at:space].decode("utf-8"))
+        vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
+        at = space + 1 + size
+    if body[at:].strip(b"\n "):
+        raise ValueError(f"the header says {n:,} words but more follow")
+    return words, vectors
 
 
 def _looks_binary(body: bytes) -> bool:
