@@ -2,37 +2,60 @@
 
 from __future__ import annotations
 
-import codecs
 import contextlib
+import inspect
 import logging
 import os
+import signal
 import sys
 
 import click
 
 from . import __version__
-from .corpus import Corpus
+from .corpus import Corpus, expand_paths
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
+from .discover import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, new_words
 from .errors import InputError, NlpzeroError
-from .fileio import atomic_output, parse_size
-from .discover import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, discover
+from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
+from .lexicon import FORMATS, Lexicon, jieba_dictionary_path
 from .parallel import default_jobs
-from .lexicon import FORMATS, NUMBER, NUMBER_TEXT, Lexicon, jieba_dictionary_path
-from .tokenizer import Tokenizer, line_blocks
+from .progress import SILENT, TerminalProgress, print_above
+from .tokenizer import Tokenizer
 
 log = logging.getLogger("nlpzero")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so that every cleanup runs."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _terminate(signum, frame):
+    raise Terminated(signum)
 
 
 class _Group(click.Group):
     """Turns user errors into one line on stderr and a non-zero exit, never a traceback."""
 
     def invoke(self, ctx):
+        previous = {}
+        for name in ("SIGTERM", "SIGHUP"):
+            signum = getattr(signal, name, None)
+            if signum is not None:
+                with contextlib.suppress(ValueError, OSError):    # not the main thread
+                    previous[signum] = signal.signal(signum, _terminate)
         try:
             return super().invoke(ctx)
         except NlpzeroError as exc:
             raise click.ClickException(str(exc)) from None
         except MemoryError:
             raise click.ClickException("out of memory: try a smaller --max-memory or fewer --jobs") from None
+        except Terminated as exc:
+            click.echo(f"nlpzero: terminated by {signal.Signals(exc.signum).name}", err=True)
+            sys.exit(128 + exc.signum)
         except KeyboardInterrupt:
             click.echo("nlpzero: interrupted", err=True)
             sys.exit(130)
@@ -44,52 +67,66 @@ class _Group(click.Group):
         except OSError as exc:
             name = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{name}{exc.strerror or exc}") from None
+        finally:
+            for signum, handler in previous.items():
+                with contextlib.suppress(ValueError, OSError, TypeError):
+                    signal.signal(signum, handler)
 
 
 class _LogHandler(logging.Handler):
     def emit(self, record):
-        click.echo(f"nlpzero: {record.levelname.lower()}: {record.getMessage()}", err=True)
+        print_above(f"nlpzero: {record.levelname.lower()}: {record.getMessage()}")
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="nlpzero")
-@click.option("-v", "--verbose", is_flag=True, help="Log diagnostics to stderr.")
+@click.option("--verbose", is_flag=True, help="Log diagnostics to stderr.")
 def main(verbose):
     """Unsupervised Chinese NLP from raw text: count n-grams, discover words,
     tokenize, train word vectors, find sentence templates."""
-    if not log.handlers:
+    if not any(isinstance(h, _LogHandler) for h in log.handlers):
         log.addHandler(_LogHandler())
     log.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
 # ---------------------------------------------------------------- shared options
 
+def defaults(fn) -> dict:
+    """The library's defaults for a function's parameters: the CLI takes its own from them."""
+    return {name: p.default for name, p in inspect.signature(fn).parameters.items()
+            if p.default is not inspect.Parameter.empty}
+
+
 def corpus_options(fn):
     fn = click.option("--encoding", default="utf-8", show_default=True,
-                      help="Input encoding (gb18030, big5, ...); invalid bytes are replaced and reported.")(fn)
-    fn = click.option("-q", "--quiet", is_flag=True, help="No progress bar.")(fn)
+                      help="Input encoding (gb18030, big5, utf-16-le ...); invalid bytes are replaced "
+                           "and reported once per file.")(fn)
+    fn = click.option("-q", "--quiet", is_flag=True, help="No progress bars.")(fn)
     return fn
 
 
-@contextlib.contextmanager
-def progress_bar(corpus: Corpus, label: str, quiet: bool, passes: int = 1):
-    """A bytes-read progress bar on stderr (over `passes` readings of the corpus),
-    shown only on a terminal."""
-    total = corpus.total_bytes
-    total = total * passes if total else total
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    with click.progressbar(length=total or 0, label=label, file=sys.stderr, show_pos=False,
-                           show_eta=bool(total), show_percent=bool(total)) as bar:
-        yield bar.update
+def jobs_option(what: str):
+    def decorate(fn):
+        fn = click.option("--threads", "threads", type=click.IntRange(1), default=None, hidden=True)(fn)
+        return click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+                            help=f"Threads to {what} with  [default: all cores, at most 8].")(fn)
+    return decorate
+
+
+def progress_for(quiet: bool):
+    """Bars on stderr when it is a terminal and --quiet is not given."""
+    return SILENT if quiet or not sys.stderr.isatty() else TerminalProgress(sys.stderr)
+
+
+def _jobs(jobs, threads=None) -> int:
+    return jobs or threads or default_jobs()
 
 
 def _size(ctx, param, value):
     if value is None:
         return None
     try:
-        return parse_size(value)
+        return parse_size(value, minimum=MIN_MEMORY)
     except NlpzeroError as exc:
         raise click.BadParameter(str(exc)) from None
 
@@ -100,9 +137,26 @@ def spill_options(tables: str):
         fn = click.option("--temp-dir", type=click.Path(file_okay=False), default=None,
                           help="Where to spill runs  [default: the system temporary directory].")(fn)
         return click.option("--max-memory", callback=_size, metavar="SIZE",
-                            help=f"{tables}, e.g. 2G; beyond it sorted runs are spilled to --temp-dir and "
-                                 "merged (counts stay exact).  [default: a third of RAM]")(fn)
+                            help=f"{tables}, e.g. 2G (at least 16M); beyond it sorted runs are spilled to "
+                                 "--temp-dir and merged (counts stay exact).  [default: a third of RAM]")(fn)
     return decorate
+
+
+def open_corpus(inputs, encoding: str) -> Corpus:
+    return Corpus(list(inputs), encoding=encoding)
+
+
+def output_check(output: str | None, *inputs) -> None:
+    """Check an output path before any work: missing directory, a directory, an input."""
+    if output is None:
+        return
+    paths = []
+    for item in inputs:
+        if isinstance(item, Corpus):
+            paths.extend(item.paths)
+        elif item:
+            paths.extend(expand_paths([item]) if not isinstance(item, (list, tuple)) else expand_paths(item))
+    check_output(output, paths)
 
 
 # ---------------------------------------------------------------- count / merge
@@ -115,13 +169,12 @@ def spill_options(tables: str):
               help="Count n-grams of 1..ORDER characters.")
 @click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
               help="Keep only n-grams seen at least this often.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Threads to count with  [default: all cores, at most 8].")
+@jobs_option("count")
 @spill_options("Memory for the count tables")
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True,
               help="binary: the versioned counts file; tsv: ngram<TAB>count lines.")
 @corpus_options
-def count_command(corpus, output, order, min_count, jobs, max_memory, temp_dir, fmt, encoding, quiet):
+def count_command(corpus, output, order, min_count, jobs, threads, max_memory, temp_dir, fmt, encoding, quiet):
     """Count every character n-gram of orders 1..ORDER in CORPUS.
 
     CORPUS is files, directories (read recursively), glob patterns or '-' for
@@ -136,10 +189,11 @@ def count_command(corpus, output, order, min_count, jobs, max_memory, temp_dir, 
     """
     if fmt == "binary" and output == "-":
         raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
-    source = Corpus(list(corpus), encoding=encoding)
-    with progress_bar(source, "counting", quiet) as progress:
-        counts = count(source, order=order, jobs=jobs or default_jobs(), max_memory=max_memory, min_count=min_count,
-                       progress=progress, temp_dir=temp_dir)
+    source = open_corpus(corpus, encoding)
+    output_check(output, source)
+    with progress_for(quiet).task("counting", total=source.total_bytes, unit="B") as advance:
+        counts = count(source, order=order, jobs=_jobs(jobs, threads), max_memory=max_memory, min_count=min_count,
+                       progress=advance, temp_dir=temp_dir)
     _write_counts(counts, output, fmt)
     if output != "-":
         distinct = ", ".join(f"{n}-grams: {counts.distinct(n):,}" for n in range(1, order + 1))
@@ -154,6 +208,7 @@ def count_command(corpus, output, order, min_count, jobs, max_memory, temp_dir, 
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True)
 def merge_command(inputs, output, min_count, fmt):
     """Add up counts files made by `nlpzero count` (e.g. on different machines)."""
+    output_check(output, list(inputs))
     merged = merge([NgramCounts.load(path) for path in inputs], min_count=min_count)
     _write_counts(merged, output, fmt)
 
@@ -168,39 +223,46 @@ def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
 
 # ---------------------------------------------------------------- discover
 
+DISCOVER = defaults(discover)
+
+
 @main.command("discover")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", metavar="LEXICON",
               help="Write the lexicon here (all words, single characters included, most frequent first). "
                    "Without it, the top words are printed.")
-@click.option("--method", type=click.Choice(METHODS), default="pairs", show_default=True,
+@click.option("--method", type=click.Choice(METHODS), default=DISCOVER["method"], show_default=True,
               help="pairs: cut weak adjacent pairs (nlp-zero); ngram: keep solid n-grams (word-discovery).")
 @click.option("--order", type=click.IntRange(2, MAX_ORDER), default=DISCOVER_ORDER, show_default=True,
               help="Longest n-gram whose cohesion the ngram method checks.")
 @click.option("--min-count", type=click.IntRange(1), default=None,
               help="Rarest word kept  [default: grows with the corpus, max(2, sqrt(characters)/500)].")
-@click.option("--refine/--no-refine", default=True, show_default=True,
+@click.option("--refine/--no-refine", default=DISCOVER["refine"], show_default=True,
               help="Minimum-entropy refinement: code-length pruning and Viterbi re-estimation.")
+@click.option("--unit", type=click.Choice(UNITS), default=DISCOVER["unit"], show_default=True,
+              help="char: combine characters into words; word: combine the words of space-separated "
+                   "text into multi-word units (\"new york\"); auto: decide from the text.")
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Keep only the K most frequent words  [default: all with -o, 50 printed].")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "jieba", "json"]), default="tsv", show_default=True,
               help="tsv: word, count, gain (nats saved per occurrence); jieba: 'word freq' for "
-                   "jieba.set_dictionary / load_userdict; json.")
+                   "jieba.set_dictionary / load_userdict; json.  Also for the printed words.")
 @click.option("--exclude-known", is_flag=False, flag_value="jieba", default=None, metavar="[DICT]",
               help="List only new words: words of two or more characters absent from DICT "
                    "(a dictionary or word list; jieba's bundled dictionary when no DICT is given).")
 @click.option("--counts", "counts_files", multiple=True, metavar="FILE",
               help="Use counts saved by `nlpzero count` (repeatable; they are merged) instead of counting; "
                    "the corpus is still read for the fragment passes.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
+@jobs_option("discover")
+@spill_options("Memory for the tables")
 @corpus_options
-def discover_command(corpus, output, method, order, min_count, refine, top, fmt, exclude_known, counts_files,
-                     jobs, encoding, quiet):
+def discover_command(corpus, output, method, order, min_count, refine, unit, top, fmt, exclude_known, counts_files,
+                     jobs, threads, max_memory, temp_dir, encoding, quiet):
     """Discover the words of CORPUS from raw text alone (minimum entropy).
 
-    CORPUS is files, directories, globs or '-'.  Defaults scale with the
-    corpus, so no flag needs tuning.  Numbers are one class: a word written
-    <NUM>年 matches any number followed by 年.
+    CORPUS is files, directories or globs (not '-': it is read several times).
+    Defaults scale with the corpus, so no flag needs tuning.  Numbers are one
+    class: a word written <NUM>年 matches any number followed by 年.
 
     \b
     Examples:
@@ -211,52 +273,49 @@ def discover_command(corpus, output, method, order, min_count, refine, top, fmt,
     """
     if "-" in corpus:
         raise InputError("discover reads its corpus several times: give files, not - (stdin)")
+    source = open_corpus(corpus, encoding)
+    output_check(output, source, list(counts_files), exclude_known if exclude_known not in (None, "jieba") else None)
     counts = merge([NgramCounts.load(path) for path in counts_files]) if counts_files else None
     known = None
     if exclude_known is not None:
         known = Lexicon.load(jieba_dictionary_path() if exclude_known == "jieba" else exclude_known)
-    source = Corpus(list(corpus), encoding=encoding)
-    passes = 4 if counts is None else 3
-    with progress_bar(source, "discovering", quiet, passes) as progress:
-        lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine,
-                           jobs=jobs, counts=counts, progress=progress)
+    lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine, unit=unit,
+                       jobs=_jobs(jobs, threads), counts=counts, progress=progress_for(quiet), temp_dir=temp_dir)
     if known is not None:
-        new = Lexicon(columns=lexicon.columns)
-        for word, c in lexicon.items():
-            if len(word) > 1 and word not in known:
-                new.add(word, c)
-                if word in lexicon.scores:
-                    new.scores[word] = lexicon.scores[word]
-        lexicon = new
+        lexicon = new_words(lexicon, known)
     if output is None:
-        shown = [(w, c) for w, c in lexicon.top() if len(w) > 1][:top or 50]
-        out = click.get_text_stream("stdout")
-        for word, c in shown:
-            out.write(f"{word.replace(NUMBER, NUMBER_TEXT)}\t{c}\n")
+        shown = Lexicon(lexicon.top(), columns=lexicon.columns, scores=lexicon.scores).multi_character()
+        shown.write(sys.stdout, fmt, limit=top or 50, header=False)
         return
-    lexicon.save(output, format=fmt, limit=top)
-    log.info("wrote %s (%d words)", output, len(lexicon) if top is None else min(top, len(lexicon)))
+    written = lexicon.save(output, format=fmt, limit=top)
+    offered = len(lexicon) if top is None else min(top, len(lexicon))
+    left_out = f"; {offered - written} with <NUM> or spaces left out, as jieba's format cannot hold them" \
+        if written < offered else ""
+    log.info("wrote %s (%d words%s)", output, written, left_out)
 
 
 # ---------------------------------------------------------------- tokenize
 
 @main.command("tokenize")
 @click.argument("inputs", nargs=-1, metavar="[FILE]...")
-@click.option("-l", "--lexicon", required=True, metavar="LEXICON",
-              help="Lexicon (nlpzero TSV, jieba dictionary, word list) or compiled model (`nlpzero compile`).")
+@click.option("-l", "--lexicon", metavar="LEXICON",
+              help="Lexicon (nlpzero TSV, jieba dictionary, word list) or compiled model (`nlpzero compile`)  "
+                   "[default: jieba's bundled dictionary, compiled once and cached].")
 @click.option("-o", "--output", default="-", show_default=True, metavar="FILE", help="Where to write ('-': stdout).")
 @click.option("--sep", default=" ", show_default=True, help="String written between tokens.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Threads to segment with  [default: all cores, at most 8].")
+@click.option("--split-runs", is_flag=True,
+              help="Let lexicon words cut runs of letters/digits, as jieba does (by default a run stays whole).")
+@jobs_option("segment")
 @corpus_options
-def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
+def tokenize_command(inputs, lexicon, output, sep, split_runs, jobs, threads, encoding, quiet):
     """Split text into words: the maximum-probability path through LEXICON.
 
     Reads FILEs (or directories, globs, '-' for stdin; stdin when none is
     given) and writes one output line per input line, tokens joined by --sep,
     whitespace dropped.  Text in no lexicon word stays whole when it is a run
     of letters/digits ("iPhone12", "3.14") or of one repeated mark ("——");
-    other characters become single tokens.
+    other characters become single tokens.  From a terminal or a pipe each
+    line is answered as it arrives.
 
     \b
     Examples:
@@ -264,112 +323,114 @@ def tokenize_command(inputs, lexicon, output, sep, jobs, encoding, quiet):
       nlpzero compile /path/to/jieba/dict.txt -o jieba.nlpztok
       cat news.txt | nlpzero tokenize -l jieba.nlpztok --sep '/' -j 2
     """
-    if "\n" in sep:
+    if "\n" in sep or "\r" in sep:
         raise click.BadParameter("the separator cannot contain a line break", param_hint="--sep")
-    tokenizer = Tokenizer.load(lexicon)
-    jobs = jobs or default_jobs()
-    source = Corpus(list(inputs) or ["-"], encoding=encoding)
-    with progress_bar(source, "tokenizing", quiet) as progress, atomic_output(output, "wb") as out:
-        source.progress = progress
-        if codecs.lookup(encoding).name != "utf-8":
-            tokenizer.write_stream(line_blocks(source.chunks()), out, separator=sep, jobs=jobs)
-            return
-        # UTF-8: the threads decode raw bytes themselves, so reading is all the main thread does
-        for path, blocks in source.files_of(source.file_line_bytes):
-            invalid = tokenizer.write_stream(blocks, out, separator=sep, jobs=jobs)
-            if invalid:
-                log.warning("%d invalid bytes replaced in %s", invalid, "<stdin>" if path == "-" else path)
+    source = open_corpus(list(inputs) or ["-"], encoding)
+    output_check(output, source, lexicon)
+    if lexicon is None:
+        from .cache import compiled_dictionary
+        tokenizer = compiled_dictionary(jieba_dictionary_path())
+        tokenizer = Tokenizer._from_arrays(*tokenizer._arrays, tokenizer._classes, split_runs) \
+            if split_runs else tokenizer
+    else:
+        tokenizer = Tokenizer.load(lexicon, split_runs=split_runs)
+    interactive = not source.rereadable and not _is_regular(sys.stdin)
+    with atomic_output(output, "wb") as out:
+        tokenizer.tokenize_corpus(source, out, separator=sep, jobs=_jobs(jobs, threads),
+                                  progress=SILENT if interactive else progress_for(quiet), interactive=interactive)
+
+
+def _is_regular(stream) -> bool:
+    import stat
+    try:
+        return stat.S_ISREG(os.fstat(stream.fileno()).st_mode)
+    except (OSError, ValueError, AttributeError):
+        return True
 
 
 # ---------------------------------------------------------------- vectors
+
+def _vector_defaults():
+    from .vectors.train import train_vectors
+    return defaults(train_vectors)
+
+
+VECTORS = _vector_defaults()
+
 
 @main.command("vectors")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, metavar="VECTORS", help="Vectors file (word2vec format).")
 @click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize with this lexicon or tokenizer model.")
 @click.option("--tokenized", is_flag=True, help="The corpus is already tokenized: split on whitespace.")
-@click.option("--method", type=click.Choice(["glove", "word2vec"]), default="glove", show_default=True,
+@click.option("--method", type=click.Choice(["glove", "word2vec"]), default=VECTORS["method"], show_default=True,
               help="glove: simpler GloVe, <v_i, v_j> fits PMI (compiled); word2vec: gensim's skip-gram.")
 @click.option("--dim", type=click.IntRange(2), default=None,
               help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; word2vec 100].")
 @click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, word2vec 5].")
 @click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, word2vec 5].")
-@click.option("--weighting", type=click.Choice(["linear", "uniform", "harmonic"]), default="linear",
+@click.option("--weighting", type=click.Choice(["linear", "uniform", "harmonic"]), default=VECTORS["weighting"],
               show_default=True,
               help="glove: a pair at distance d counts (window+1-d)/window (word2vec's shrinking window), "
                    "1, or 1/d.")
-@click.option("--sample", type=click.FloatRange(min=0), default=1e-3, show_default=True,
+@click.option("--sample", type=click.FloatRange(min=0), default=VECTORS["sample"], show_default=True,
               help="Drop occurrences of words more frequent than this at random, as word2vec does (0: keep all).")
-@click.option("--min-count", type=click.IntRange(1), default=5, show_default=True, help="Rarest word kept.")
+@click.option("--min-count", type=click.IntRange(1), default=VECTORS["min_count"], show_default=True,
+              help="Rarest word kept.")
 @click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words.")
 @click.option("--truncate", is_flag=True,
               help="glove: cap pair weights (x / x-max)^0.75 at 1, as the original does with --x-max 100 "
                    "(helps rare words, under-fits frequent ones).")
-@click.option("--model", type=click.Choice(["shared", "concat", "sum"]), default="shared", show_default=True,
+@click.option("--model", type=click.Choice(["shared", "concat", "sum"]), default=VECTORS["model"],
+              show_default=True,
               help="glove: one vector per word, or separate word/context vectors concatenated or summed.")
-@click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=0.75, show_default=True,
-              help="glove: raise word counts to this power in the PMI (1 is the plain PMI of the paper).")
-@click.option("--x-max", type=click.FloatRange(min=1e-6), default=10.0, show_default=True,
+@click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=VECTORS["context_smoothing"],
+              show_default=True, help="glove: raise word counts to this power in the PMI (1 is the plain PMI "
+                                      "of the paper).")
+@click.option("--x-max", type=click.FloatRange(min=1e-6), default=VECTORS["x_max"], show_default=True,
               help="glove: pairs weigh (x / x-max)^0.75 (capped at 1 with --truncate; the paper uses 100).")
-@click.option("--unobserved", type=click.FloatRange(min=0), default=0.5, show_default=True,
+@click.option("--unobserved", type=click.FloatRange(min=0), default=VECTORS["unobserved"], show_default=True,
               help="glove: per co-occurring pair and epoch, this many random word pairs; those that never "
                    "co-occur are pulled down to the PMI of one co-occurrence (Swivel's hinge; 0: off).")
-@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=0.15, show_default=True,
-              help="glove: AdaGrad's step η (measured better than the usual 0.1 with --unobserved).")
+@click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=VECTORS["learning_rate"],
+              show_default=True, help="glove: AdaGrad's step η (measured better than the usual 0.1 with "
+                                      "--unobserved).")
 @spill_options("glove: memory for the co-occurrence table")
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
-@click.option("-t", "--threads", type=click.IntRange(1), default=None, help="Threads  [default: all cores, at most 8].")
-@click.option("--seed", type=int, default=1, show_default=True)
+@jobs_option("train")
+@click.option("--seed", type=int, default=VECTORS["seed"], show_default=True)
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
                     max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, max_memory,
-                    temp_dir, binary, threads, seed, encoding, quiet):
-    """Train word vectors on CORPUS.
+                    temp_dir, binary, jobs, threads, seed, encoding, quiet):
+    """Train word vectors on CORPUS (files, directories or globs; not '-':
+    it is read more than once).
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
     already tokenized (English, `nlpzero tokenize` output) takes --tokenized.
+    Tokens without a letter, digit or ideograph (punctuation) are left out.
 
     \b
     Examples:
       nlpzero discover news.txt -o news.tsv && nlpzero vectors news.txt -l news.tsv -o news.vec
       nlpzero vectors text8.txt --tokenized --method word2vec -o text8.vec
     """
-    from .vectors import WordVectors, build_vocabulary, cooccurrence, token_lines, train_glove, train_word2vec
-    from .vectors.glove import DEFAULT_EPOCHS
+    from .vectors.train import train_vectors
 
     if bool(lexicon) == tokenized:
         raise InputError("give either -l LEXICON (to tokenize) or --tokenized (already tokenized), not both or neither")
+    if "-" in corpus:
+        raise InputError("vectors reads its corpus more than once: give files, not - (stdin)")
+    source = open_corpus(corpus, encoding)
+    output_check(output, source, lexicon)
     tokenizer = Tokenizer.load(lexicon) if lexicon else None
-    source = Corpus(list(corpus), encoding=encoding)
-    threads = threads or default_jobs()
-
-    def lines():
-        return token_lines(source, tokenizer)
-
-    if method == "word2vec":
-        vocabulary, vectors = train_word2vec(lines(), dim=dim or 100, window=window or 5, epochs=epochs or 5,
-                                             min_count=min_count, max_vocab=max_vocab, sample=sample,
-                                             threads=threads, seed=seed)
-    else:
-        vocabulary = build_vocabulary(lines(), min_count=min_count, max_vocab=max_vocab)
-        if len(vocabulary) < 2:
-            raise InputError("fewer than two words reach --min-count: nothing to train")
-        cooc, counts = cooccurrence(lines(), vocabulary, window=window or 10, weighting=weighting, sample=sample,
-                                    seed=seed, max_memory=max_memory, temp_dir=temp_dir)
-        log.info("%d words, %d co-occurring pairs", len(vocabulary), cooc.nnz)
-
-        def report(epoch, loss):
-            if not quiet:
-                click.echo(f"\repoch {epoch}/{epochs or DEFAULT_EPOCHS}  loss {loss:.4f}", err=True, nl=False)
-        vectors = train_glove(cooc, counts, dim=dim, epochs=epochs or DEFAULT_EPOCHS, threads=threads,
-                              truncate=truncate, model=model, seed=seed, smoothing=context_smoothing, x_max=x_max,
-                              unobserved=unobserved, eta=learning_rate, progress=report)
-        if not quiet:
-            click.echo("", err=True)
-    if len(vocabulary) == 0:
-        raise InputError("no word reaches --min-count: nothing to train")
-    WordVectors(vocabulary.words, vectors, vocabulary.counts).save(output, binary=binary)
-    log.info("wrote %s (%d words, dimension %d)", output, len(vocabulary), vectors.shape[1])
+    vectors = train_vectors(source, tokenizer, method=method, dim=dim, window=window, epochs=epochs,
+                            min_count=min_count, max_vocab=max_vocab, sample=sample, weighting=weighting,
+                            truncate=truncate, model=model, context_smoothing=context_smoothing, x_max=x_max,
+                            unobserved=unobserved, learning_rate=learning_rate, max_memory=max_memory,
+                            temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet))
+    vectors.save(output, binary=binary)
+    log.info("wrote %s (%d words, dimension %d)", output, len(vectors), vectors.vectors.shape[1])
 
 
 def _query_options(fn):
@@ -421,7 +482,8 @@ def analogy_command(vectors_path, k, mul, a, b, c):
 @click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize SENTENCE with this lexicon (else split on spaces).")
 @click.argument("sentence")
 def keywords_command(vectors_path, k, lexicon, sentence):
-    """The words of SENTENCE that best predict it: ranked by <Σ v_i, v_w>."""
+    """The words of SENTENCE that best predict it: ranked by <Σ v_i, v_w>
+    (punctuation left out)."""
     from .vectors import WordVectors
     tokens = Tokenizer.load(lexicon).tokenize(sentence) if lexicon else sentence.split()
     _print_ranked(WordVectors.load(vectors_path).keywords([t for t in tokens if not t.isspace()], k))
@@ -429,30 +491,41 @@ def keywords_command(vectors_path, k, lexicon, sentence):
 
 # ---------------------------------------------------------------- templates
 
+def _template_defaults():
+    from .templates import find_templates
+    return defaults(find_templates)
+
+
+TEMPLATES = _template_defaults()
+
+
 @main.command("templates")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-l", "--lexicon", required=True, metavar="LEXICON", help="Lexicon or tokenizer model.")
 @click.option("-o", "--output", metavar="TEMPLATES", help="Write all templates here; else print the top ones.")
-@click.option("--window", type=click.IntRange(1), default=5, show_default=True, help="Skip-gram window.")
+@click.option("--window", type=click.IntRange(1), default=TEMPLATES["window"], show_default=True,
+              help="Skip-gram window.")
 @click.option("--min-count", type=click.IntRange(1), default=None,
               help="Rarest pair/template kept  [default: grows with the corpus, as in discover].")
-@click.option("--min-pmi", type=float, default=2.0, show_default=True, help="Strong pairs have PMI above this.")
+@click.option("--min-pmi", type=float, default=TEMPLATES["min_pmi"], show_default=True,
+              help="Strong pairs have PMI above this.")
 @click.option("--top", type=click.IntRange(1), default=None, help="Keep the K most frequent  [printed: 30].")
 @corpus_options
 def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, encoding, quiet):
     """Find the frequent sentence templates of CORPUS ("[X] 怎么样", "为什么 [X]").
 
+    CORPUS is files, directories or globs (not '-': it is read twice).
     Without -o, prints the top non-trivial templates ([X] w [X] is trivial)."""
-    from .templates import TemplateFinder, sentences
-    from .vectors.cooccur import token_lines
+    from .templates import find_templates
 
-    tokenizer = Tokenizer.load(lexicon)
-    source = Corpus(list(corpus), encoding=encoding)
-    finder = TemplateFinder(window)
-    finder.train(sentences(token_lines(source, tokenizer)))
-    found = finder.find(sentences(token_lines(source, tokenizer)), min_count=min_count, min_pmi=min_pmi)
+    if "-" in corpus:
+        raise InputError("templates reads its corpus twice: give files, not - (stdin)")
+    source = open_corpus(corpus, encoding)
+    output_check(output, source, lexicon)
+    found = find_templates(source, Tokenizer.load(lexicon), window=window, min_count=min_count, min_pmi=min_pmi,
+                           progress=progress_for(quiet))
     if output is None:
-        found.write(click.get_text_stream("stdout"), limit=top or 30, trivial=False)
+        found.write(sys.stdout, limit=top or 30, trivial=False)
     else:
         with atomic_output(output, "w", encoding="utf-8") as out:
             found.write(out, limit=top)
@@ -466,15 +539,13 @@ def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, 
 @click.option("--json", "as_json", is_flag=True, help="One JSON tree per line instead of ASCII trees.")
 def parse_command(sentence_args, templates_path, lexicon, as_json):
     """Parse SENTENCEs ('-' reads lines from stdin) into nested templates."""
-    from .templates import Parser, Templates, sentences
+    from .templates import Parser, Templates
 
     parser = Parser(Templates.load(templates_path))
     tokenizer = Tokenizer.load(lexicon)
-    texts = click.get_text_stream("stdin") if sentence_args == ("-",) else sentence_args
+    texts = sys.stdin if sentence_args == ("-",) else sentence_args
     for text in texts:
-        text = text.rstrip("\n")
-        for ws in list(sentences([[t for t in tokenizer.tokenize(text) if not t.isspace()]])) or [[]]:
-            tree = parser.parse(ws)
+        for tree in parser.parse_text(text.rstrip("\n"), tokenizer):
             click.echo(tree.to_json() if as_json else tree.render() + "\n")
 
 
@@ -485,6 +556,7 @@ def parse_command(sentence_args, templates_path, lexicon, as_json):
               help="Lexicon format  [default: detected].")
 def compile_command(lexicon, output, fmt):
     """Compile LEXICON into a tokenizer model file that loads in a fraction of a second."""
+    output_check(output, lexicon)
     tokenizer = Tokenizer(Lexicon.load(lexicon, format=fmt))
     tokenizer.save(output)
     log.info("wrote %s (%d words)", output, len(tokenizer))

@@ -1,0 +1,365 @@
+"""Every edge a new user (and an adversary) hit: output paths, signals,
+encodings, overflowing numbers, nothing to learn from, space-separated text."""
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from nlpzero import Lexicon, Tokenizer, discover
+from nlpzero.cli import main
+from nlpzero.errors import FormatError, InputError
+from nlpzero.fileio import atomic_output, check_output
+from nlpzero.vectors import WordVectors
+
+NOVEL_LINE = "宝玉笑道：“林妹妹，你且坐着。”黛玉听了，便回头看凤姐。\n"
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def one_line_error(result):
+    assert result.exit_code != 0, result.output
+    assert "Traceback" not in result.output
+    lines = [line for line in result.output.strip().splitlines() if line.startswith("Error")]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+@pytest.fixture
+def lexicon(write):
+    return write("lex.tsv", "宝玉\t40\n笑道\t30\n黛玉\t20\n")
+
+
+# ---------------------------------------------------------------- output paths
+
+def test_a_fifo_destination_is_written_not_replaced(tmp_path, lexicon, write):
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    received = []
+    reader = threading.Thread(target=lambda: received.append(open(fifo, "rb").read()))
+    reader.start()
+    result = run("tokenize", "-l", lexicon, write("in.txt", "宝玉笑道\n"), "-o", str(fifo))
+    reader.join(10)
+    assert result.exit_code == 0, result.output
+    assert received == ["宝玉 笑道\n".encode()]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="making a device node needs root")
+def test_a_character_device_is_written_not_replaced(tmp_path, lexicon, write):
+    null = tmp_path / "null"          # a private copy of /dev/null
+    os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    for args in (["tokenize", "-l", lexicon, write("in.txt", "宝玉笑道\n")], ["compile", lexicon],
+                 ["count", write("c.txt", "宝玉")]):
+        result = run(*args, "-o", str(null))
+        assert result.exit_code == 0, result.output
+        assert stat.S_ISCHR(os.stat(null).st_mode), args
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] == []
+
+
+def test_a_symlink_is_written_through(tmp_path, lexicon, write):
+    target = tmp_path / "real.txt"
+    target.write_text("old\n")
+    link = tmp_path / "link.txt"
+    link.symlink_to(target)
+    assert run("tokenize", "-l", lexicon, write("in.txt", "宝玉笑道\n"), "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == "宝玉 笑道\n"
+
+
+def test_modes_survive_and_new_files_follow_the_umask(tmp_path):
+    existing = tmp_path / "existing.txt"
+    existing.write_text("x")
+    os.chmod(existing, 0o640)
+    with atomic_output(str(existing), "w") as out:
+        out.write("y")
+    assert stat.S_IMODE(os.stat(existing).st_mode) == 0o640 and existing.read_text() == "y"
+    old = os.umask(0o027)
+    try:
+        with atomic_output(str(tmp_path / "new.txt"), "w") as out:
+            out.write("z")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "new.txt").st_mode) == 0o640
+
+
+def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path, lexicon, write):
+    corpus = write("in.txt", NOVEL_LINE)
+    for args in (["tokenize", "-l", lexicon, corpus, "-o", corpus], ["compile", lexicon, "-o", lexicon],
+                 ["discover", corpus, "-o", corpus], ["count", corpus, "-o", corpus],
+                 ["vectors", corpus, "-l", lexicon, "-o", lexicon],
+                 ["tokenize", "-l", lexicon, str(tmp_path), "-o", corpus]):     # inside an input directory
+        assert "is also an input" in one_line_error(run(*args)), args
+    assert open(corpus, encoding="utf-8").read() == NOVEL_LINE
+    assert open(lexicon, encoding="utf-8").read() == "宝玉\t40\n笑道\t30\n黛玉\t20\n"
+
+
+def test_bad_output_directories_are_found_at_start_and_named(tmp_path, write, monkeypatch):
+    discover_module = sys.modules["nlpzero.discover"]
+    corpus = write("in.txt", NOVEL_LINE)
+    monkeypatch.setattr(discover_module, "_discover", lambda *a, **k: pytest.fail("worked before checking"))
+    missing = str(tmp_path / "no" / "such" / "out.tsv")
+    message = one_line_error(run("discover", corpus, "-o", missing))
+    assert missing in message and "does not exist" in message and ".tmp" not in message
+    message = one_line_error(run("discover", corpus, "-o", str(tmp_path)))
+    assert "is a directory" in message and ".tmp" not in message
+    with pytest.raises(InputError, match="is a directory"):
+        check_output(str(tmp_path))
+
+
+def _spawn(*args, **kw):
+    return subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
+def test_termination_signals_remove_temporary_output(tmp_path, lexicon, signum):
+    out = tmp_path / "out.txt"
+    proc = _spawn("tokenize", "-l", lexicon, "-", "-o", str(out))
+    proc.stdin.write("宝玉笑道\n".encode() * 1000)
+    proc.stdin.flush()
+    deadline = time.time() + 20
+    while not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")] and time.time() < deadline:
+        time.sleep(0.05)
+    assert [p for p in os.listdir(tmp_path) if p.endswith(".tmp")], "no temporary output appeared"
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 128 + signum, err
+    assert b"Traceback" not in err and b"terminated" in err
+    assert os.listdir(tmp_path) == ["lex.tsv"]
+
+
+def test_termination_removes_spilled_count_runs(tmp_path):
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    proc = _spawn("count", "-", "-o", str(tmp_path / "c.ngc"), "--max-memory", "16M", "--temp-dir", str(spill),
+                  "-j", "1")
+    rng = np.random.default_rng(1)
+    text = "".join(chr(c) for c in rng.integers(0x4E00, 0x9FA5, 2_000_000)) + "\n"
+    proc.stdin.write(text.encode())
+    proc.stdin.flush()
+    deadline = time.time() + 60
+    while not any(files for _, _, files in os.walk(spill)) and time.time() < deadline:
+        time.sleep(0.05)
+    assert any(files for _, _, files in os.walk(spill)), "nothing was spilled"
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=30)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert os.listdir(spill) == [] and not (tmp_path / "c.ngc").exists()
+
+
+def test_a_pipe_is_answered_line_by_line(lexicon):
+    proc = _spawn("tokenize", "-l", lexicon)
+    proc.stdin.write("宝玉笑道\n".encode())
+    proc.stdin.flush()
+    assert proc.stdout.readline() == "宝玉 笑道\n".encode()       # before the input ends
+    proc.stdin.write("黛玉\n".encode())
+    proc.stdin.close()
+    assert proc.stdout.read() == "黛玉\n".encode()
+    assert proc.wait(10) == 0
+
+
+# ---------------------------------------------------------------- inputs
+
+def test_utf16_without_a_byte_order_mark(write, lexicon, tmp_path):
+    path = write("u16.txt", "宝玉笑道\n".encode("utf-16-le"))
+    for args in (["tokenize", "-l", lexicon, path], ["count", path, "-o", str(tmp_path / "c.ngc")],
+                 ["discover", path]):
+        message = one_line_error(run(*args, "--encoding", "utf-16"))
+        assert "byte-order mark" in message and "utf-16-le" in message
+    assert run("tokenize", "-l", lexicon, path, "--encoding", "utf-16-le").stdout == "宝玉 笑道\n"
+    path32 = write("u32.txt", "宝玉\n".encode("utf-32-be"))
+    assert "utf-32-be" in one_line_error(run("tokenize", "-l", lexicon, path32, "--encoding", "utf-32"))
+
+
+def test_counts_beyond_64_bits(write, tmp_path):
+    huge = write("huge.tsv", "宝玉\t99999999999999999999999\n")
+    for args in (["tokenize", "-l", huge, write("in.txt", "宝玉")], ["compile", huge, "-o", str(tmp_path / "m")]):
+        message = one_line_error(run(*args))
+        assert "huge.tsv:1" in message and "too large" in message
+    many = write("many.tsv", "".join(f"w{i}\t{2 ** 62}\n" for i in range(3)))
+    assert "more than a tokenizer can hold" in one_line_error(run("tokenize", "-l", many, write("b.txt", "w")))
+
+
+def test_nothing_to_learn_from(write, tmp_path, lexicon):
+    out = str(tmp_path / "v.vec")
+    assert "not - (stdin)" in one_line_error(run("vectors", "-", "--tokenized", "-o", out, input="a b\n"))
+    assert "not - (stdin)" in one_line_error(run("templates", "-", "-l", lexicon, input="宝玉\n"))
+    tiny = write("tiny.txt", "a b\n")
+    message = one_line_error(run("vectors", tiny, "--tokenized", "-o", out))
+    assert "nothing to train on" in message
+    apart = write("apart.txt", "a\nb\na\nb\na\nb\na\nb\na\nb\n")
+    assert "nothing to train on" in one_line_error(run("vectors", apart, "--tokenized", "-o", out))
+    assert "no words" in one_line_error(run("templates", write("marks.txt", "，。！\n"), "-l", lexicon))
+    assert not os.path.exists(out)
+
+
+def test_vectors_file_headers_are_checked(tmp_path):
+    words = [f"w{i}" for i in range(50)]
+    vectors = np.random.default_rng(0).random((50, 4), dtype=np.float32)
+    path = str(tmp_path / "v.vec")
+    for binary in (False, True):
+        WordVectors(words, vectors).save(path, binary=binary)
+        data = open(path, "rb").read()
+        body = data[data.index(b"\n"):]
+        for header in (b"99999999999 4", b"10 4", b"50 5"):
+            bad = tmp_path / "bad.vec"
+            bad.write_bytes(header + body)
+            with pytest.raises(FormatError, match="header|damaged|truncated"):
+                WordVectors.load(str(bad))
+        loaded = WordVectors.load(path)
+        assert loaded.words == words and np.array_equal(loaded.vectors, vectors)
+    bad.write_bytes(b"99999999999 100\n" + body)
+    message = one_line_error(run("similar", "-v", str(bad), "w1"))
+    assert "bad header" in message and "out of memory" not in message
+
+
+def test_memory_budget_has_a_floor(write, tmp_path):
+    corpus = write("c.txt", "a b c\n")
+    for args in (["vectors", corpus, "--tokenized"], ["count", corpus]):
+        message = one_line_error(run(*args, "-o", str(tmp_path / "x"), "--max-memory", "1K"))
+        assert "too small" in message and "16M" in message
+
+
+def test_text_in_another_encoding_is_refused_once(write, lexicon):
+    gbk = write("gbk.txt", ("宝玉笑道：“林妹妹，你且坐着。”" * 200).encode("gbk"))
+    for args in (["discover", gbk], ["tokenize", "-l", lexicon, gbk]):
+        message = one_line_error(run(*args))
+        assert "not UTF-8" in message and "--encoding gb18030" in message
+    assert run("tokenize", "-l", lexicon, gbk, "--encoding", "gb18030").stdout.startswith("宝玉 笑道")
+    mostly_good = write("ok.txt", NOVEL_LINE.encode() * 50 + b"\xff\xfe" + NOVEL_LINE.encode() * 50)
+    result = run("discover", mostly_good, "-q")
+    assert result.exit_code == 0
+    assert result.output.count("2 invalid bytes replaced") == 1            # four passes, one warning
+
+
+def test_counts_of_another_corpus_are_flagged(write, tmp_path, novel_text):
+    corpus = write("novel.txt", novel_text[:50000])
+    other = write("other.txt", novel_text[100000:120000])
+    counts = str(tmp_path / "other.ngc")
+    assert run("count", other, "--order", "2", "-o", counts).exit_code == 0
+    result = run("discover", corpus, "--counts", counts, "-q")
+    assert result.exit_code == 0 and "not counted from this corpus" in result.output
+
+
+# ---------------------------------------------------------------- space-separated text
+
+ENGLISH = ("the new york times reported that the united states and new zealand signed a treaty . "
+           "in new york the mayor said the united states would sign . ")
+
+
+def test_latin_words_stay_whole_and_multi_word_units_are_found(tmp_path):
+    rng = np.random.default_rng(2)
+    fillers = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa"]
+    lines = []
+    for _ in range(600):
+        words = list(rng.choice(fillers, 6))
+        words.insert(int(rng.integers(0, 6)), "new york")
+        words.insert(int(rng.integers(0, 7)), "united states")
+        lines.append(" ".join(words))
+    path = tmp_path / "english.txt"
+    path.write_text("\n".join(lines) + "\n" + ENGLISH + "\n", encoding="utf-8")
+    lexicon = discover(str(path))
+    assert "new york" in lexicon and "united states" in lexicon
+    assert {"alpha", "theta", "the"} <= set(lexicon)
+    assert not {"t", "h", "e", "k"} & set(lexicon)              # no letters cut out of words
+    tokens = Tokenizer(lexicon).tokenize("the five nine one and new york")
+    assert tokens == ["the", " ", "five", " ", "nine", " ", "one", " ", "and", " ", "new york"]
+    chars = discover(str(path), unit="char")                    # the character method keeps runs whole too
+    assert all(" " not in w for w in chars) and "theta" in chars and not {"t", "h", "e"} & set(chars)
+
+
+# ---------------------------------------------------------------- smaller things
+
+def test_formats_apply_to_printed_words(write, novel_text):
+    corpus = write("novel.txt", novel_text)
+    result = run("discover", corpus, "--format", "jieba", "--top", "5", "-q")
+    lines = result.stdout.splitlines()
+    assert len(lines) == 5 and all(len(line.split(" ")) == 2 and line.split(" ")[1].isdigit() for line in lines)
+    import json
+    data = json.loads(run("discover", corpus, "--format", "json", "--top", "3", "-q").stdout)
+    assert data["format"] == "nlpzero-lexicon" and len(data["words"]) == 3
+    assert "(stdin)" not in run("discover", "--help").output.replace("not '-'", "")
+
+
+def test_jieba_files_say_what_was_left_out(write, tmp_path):
+    corpus = write("c.txt", "".join(f"第{i}回 宝玉笑道 {i}年\n" for i in range(300)))
+    out = str(tmp_path / "d.txt")
+    result = run("discover", corpus, "--format", "jieba", "-o", out)
+    assert result.exit_code == 0
+    written = sum(1 for _ in open(out, encoding="utf-8"))
+    assert f"({written} words; " in result.output and "left out" in result.output
+
+
+def test_tsv_columns_are_regular_and_gain_readable(write, tmp_path, novel_text):
+    corpus = write("novel.txt", novel_text)
+    out = str(tmp_path / "lex.tsv")
+    assert run("discover", corpus, "-o", out).exit_code == 0
+    with open(out, encoding="utf-8") as f:
+        rows = [line.rstrip("\n").split("\t") for line in f][1:]
+    assert {len(r) for r in rows} == {3}
+    lexicon = Lexicon.load(out)
+    assert lexicon.gain("宝玉") > 0 and lexicon.gain("的") is None
+
+
+def test_punctuation_stays_out_of_vectors_and_keywords(tmp_path):
+    rng = np.random.default_rng(4)
+    words = ["宝玉", "黛玉", "凤姐", "贾母", "笑道", "说"]
+    text = "\n".join(" ".join(list(rng.choice(words, 5)) + ["：", "“", "？"]) for _ in range(400))
+    corpus = tmp_path / "t.txt"
+    corpus.write_text(text, encoding="utf-8")
+    out = str(tmp_path / "v.vec")
+    assert run("vectors", str(corpus), "--tokenized", "-o", out, "--dim", "4", "--epochs", "2", "-q").exit_code == 0
+    vectors = WordVectors.load(out)
+    assert set(vectors.words) == set(words)
+    assert "？" not in dict(vectors.keywords(["宝玉", "？", "笑道"]))
+
+
+def test_tokenize_without_a_lexicon_uses_jiebas_dictionary(write, tmp_path, monkeypatch):
+    monkeypatch.setenv("NLPZERO_CACHE_DIR", str(tmp_path / "cache"))
+    corpus = write("in.txt", "他来到了网易杭研大厦\n")
+    result = run("tokenize", corpus)
+    assert result.exit_code == 0 and result.stdout == "他 来到 了 网易 杭 研 大厦\n"
+    cached = os.listdir(tmp_path / "cache")
+    assert len(cached) == 1 and cached[0].endswith(".nlpztok")
+    assert run("tokenize", corpus).stdout == result.stdout          # from the cache
+
+
+def test_progress_bars_keep_log_lines_whole():
+    import io
+    import logging
+    from nlpzero.cli import _LogHandler
+    from nlpzero.progress import TerminalProgress
+    stream = io.StringIO()
+    handler = _LogHandler()
+    record = logging.LogRecord("nlpzero", logging.INFO, __file__, 1, "hello", (), None)
+    import nlpzero.progress as progress_module
+    original = sys.stderr
+    sys.stderr = stream
+    try:
+        with TerminalProgress(stream).task("counting", total=100, unit="B") as advance:
+            advance(50)
+            handler.emit(record)
+            advance(50)
+    finally:
+        sys.stderr = original
+    text = stream.getvalue()
+    assert "\r\x1b[Knlpzero: info: hello\n" in text                 # the bar is erased first
+    assert "counting [" in text.split("hello\n")[1]                 # and drawn again below
+    assert progress_module._shown is None
+
+
+def test_importing_the_unbuilt_source_tree_says_how_to_build(tmp_path):
+    import shutil
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/nlpzero"
+    shutil.copytree(package, tmp_path / "nlpzero", ignore=shutil.ignore_patterns("*.so", "*.pyd", "*.c"))
+    proc = subprocess.run([sys.executable, "-c", "import nlpzero"], cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode != 0 and "pip install -e ." in proc.stderr
