@@ -171,10 +171,13 @@ def output_check(output: str | None, *inputs) -> None:
               help="Keep only n-grams seen at least this often.")
 @jobs_option("count")
 @spill_options("Memory for the count tables")
+@click.option("--fold-numbers", is_flag=True,
+              help="Count every number as one symbol, as discovery does: counts for `discover --counts`.")
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True,
               help="binary: the versioned counts file; tsv: ngram<TAB>count lines.")
 @corpus_options
-def count_command(corpus, output, order, min_count, jobs, threads, max_memory, temp_dir, fmt, encoding, quiet):
+def count_command(corpus, output, order, min_count, jobs, threads, max_memory, temp_dir, fold_numbers, fmt, encoding,
+                  quiet):
     """Count every character n-gram of orders 1..ORDER in CORPUS.
 
     CORPUS is files, directories (read recursively), glob patterns or '-' for
@@ -193,7 +196,7 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
     output_check(output, source)
     with progress_for(quiet).task("counting", total=source.total_bytes, unit="B") as advance:
         counts = count(source, order=order, jobs=_jobs(jobs, threads), max_memory=max_memory, min_count=min_count,
-                       progress=advance, temp_dir=temp_dir)
+                       fold_numbers=fold_numbers, progress=advance, temp_dir=temp_dir)
     _write_counts(counts, output, fmt)
     if output != "-":
         distinct = ", ".join(f"{n}-grams: {counts.distinct(n):,}" for n in range(1, order + 1))
@@ -251,8 +254,8 @@ DISCOVER = defaults(discover)
               help="List only new words: words of two or more characters absent from DICT "
                    "(a dictionary or word list; jieba's bundled dictionary when no DICT is given).")
 @click.option("--counts", "counts_files", multiple=True, metavar="FILE",
-              help="Use counts saved by `nlpzero count` (repeatable; they are merged) instead of counting; "
-                   "the corpus is still read for the fragment passes.")
+              help="Use counts saved by `nlpzero count --fold-numbers` (repeatable; they are merged) instead of "
+                   "counting; the corpus is still read for the fragment passes.")
 @jobs_option("discover")
 @spill_options("Memory for the tables")
 @corpus_options
@@ -280,7 +283,8 @@ def discover_command(corpus, output, method, order, min_count, refine, unit, top
     if exclude_known is not None:
         known = Lexicon.load(jieba_dictionary_path() if exclude_known == "jieba" else exclude_known)
     lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine, unit=unit,
-                       jobs=_jobs(jobs, threads), counts=counts, progress=progress_for(quiet), temp_dir=temp_dir)
+                       jobs=_jobs(jobs, threads), counts=counts, progress=progress_for(quiet), max_memory=max_memory,
+                       temp_dir=temp_dir)
     if known is not None:
         lexicon = new_words(lexicon, known)
     if output is None:
@@ -329,9 +333,7 @@ def tokenize_command(inputs, lexicon, output, sep, split_runs, jobs, threads, en
     output_check(output, source, lexicon)
     if lexicon is None:
         from .cache import compiled_dictionary
-        tokenizer = compiled_dictionary(jieba_dictionary_path())
-        tokenizer = Tokenizer._from_arrays(*tokenizer._arrays, tokenizer._classes, split_runs) \
-            if split_runs else tokenizer
+        tokenizer = compiled_dictionary(jieba_dictionary_path()).with_split_runs(split_runs)
     else:
         tokenizer = Tokenizer.load(lexicon, split_runs=split_runs)
     interactive = not source.rereadable and not _is_regular(sys.stdin)

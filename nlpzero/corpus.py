@@ -19,6 +19,7 @@ import codecs
 import dataclasses
 import glob
 import gzip
+import hashlib
 import itertools
 import logging
 import lzma
@@ -87,6 +88,20 @@ class WordChars:
     def __contains__(self, ch: str) -> bool:
         return bool(self.table[ord(ch)])
 
+    @property
+    def fingerprint(self) -> str:
+        """A digest of the table: two rules are the same rule when their fingerprints are."""
+        if getattr(self, "_fingerprint", None) is None:
+            self._fingerprint = hashlib.sha256(self.table.tobytes()).hexdigest()[:16]
+        return self._fingerprint
+
+    def with_chars(self, chars: str, description: str) -> "WordChars":
+        """This rule with `chars` made word characters too."""
+        table = self.table.copy()
+        for ch in chars:
+            table[ord(ch)] = 1
+        return WordChars(table, f"{self.description} + {description}")
+
     def segments(self, text: str) -> list[str]:
         """The segments of `text` (plain Python; for tests and small inputs)."""
         out, current = [], []
@@ -100,6 +115,34 @@ class WordChars:
         if current:
             out.append("".join(current))
         return out
+
+
+@dataclasses.dataclass(frozen=True)
+class TextRule:
+    """How a table of counts saw its text: which characters make segments (a
+    :class:`WordChars`, by description and fingerprint) and whether numbers
+    were folded to one symbol.  Counts made under different rules cannot be
+    added up, and discovery needs its own rule (see :func:`discovery_rule`)."""
+    word_chars: str = "default"
+    fingerprint: str = ""
+    fold_numbers: bool = False
+
+    @classmethod
+    def of(cls, word_chars: "WordChars", fold_numbers: bool = False) -> "TextRule":
+        return cls(word_chars.description, word_chars.fingerprint, fold_numbers)
+
+    def __str__(self) -> str:
+        return f"word characters {self.word_chars!r}" + (", numbers folded" if self.fold_numbers else "")
+
+    def same_as(self, other: "TextRule") -> bool:
+        return self.fingerprint == other.fingerprint and self.fold_numbers == other.fold_numbers
+
+
+def number_word_chars(word_chars) -> "WordChars":
+    """The segmentation rule with the number placeholder as a word character
+    (what text with folded numbers is segmented by)."""
+    from .text import NUMBER
+    return as_word_chars(word_chars).with_chars(NUMBER, "numbers")
 
 
 def as_word_chars(word_chars) -> WordChars:
@@ -223,7 +266,6 @@ class Corpus:
     word_chars: object = None
     progress: Callable[[int], None] | None = None   # called with bytes read since the last call
     skip_binary_in_directories: bool = True
-    transform: Callable[[str], str] | None = None   # applied to each decoded block (must not add line feeds)
     _paths: list[str] = field(init=False, repr=False)
     _reported: set = field(init=False, repr=False, compare=False)
 
@@ -340,8 +382,6 @@ class Corpus:
                 text = decoder.decode(block, final=not block)
             finally:
                 _active.pop()
-            if text and self.transform is not None:
-                text = self.transform(text)
             if text:
                 yield text
         self.report_invalid(path, invalid.count)
@@ -350,7 +390,7 @@ class Corpus:
         """The raw bytes of one UTF-8 file in blocks of whole lines (a BOM
         dropped, a final line feed added if missing), for compiled code that
         decodes by itself; a line longer than `max_line_bytes` (default 4
-        read blocks) is cut at a character boundary."""
+        read blocks) is cut by :func:`overlong_cut`, at a character boundary."""
         max_line_bytes = max_line_bytes or 4 * READ_BLOCK
         if codecs.lookup(self.encoding).name != "utf-8":
             raise InputError(f"raw UTF-8 blocks requested from a {self.encoding} corpus")
@@ -365,15 +405,18 @@ class Corpus:
             data = rest + block
             cut = data.rfind(b"\n") + 1
             if cut == 0 and len(data) > max_line_bytes:
-                cut = len(data) - 1            # before the last character's first byte
-                while cut > 0 and 0x80 <= data[cut] <= 0xBF:
-                    cut -= 1
-                cut = cut or len(data)
+                cut = _overlong_cut_bytes(data)
             rest = data[cut:]
             if cut:
                 yield data[:cut]
         if rest:
             yield rest + b"\n"
+
+    def text_blocks(self) -> Iterator[str]:
+        """The decoded text of all inputs in blocks that end at a line feed
+        (each file's last line gets one), overlong lines cut by
+        :func:`overlong_cut`: pieces for code that must not split a line."""
+        return line_blocks(self.chunks())
 
     def files_of(self, reader) -> Iterator[tuple[str, Iterator]]:
         """(path, pieces) for each non-empty input, pieces = reader(path); a
@@ -405,8 +448,8 @@ class Corpus:
             yield pending, True
 
     def lines(self) -> Iterator[str]:
-        """Lines without their line ending; lines longer than about 1 M characters
-        are delivered in several pieces so memory stays bounded."""
+        """Lines without their line ending; a line longer than MAX_LINE_CHARS is
+        delivered in pieces cut by :func:`overlong_cut`, so memory stays bounded."""
         for pieces in self._files():
             rest = ""
             for text in pieces:
@@ -416,19 +459,11 @@ class Corpus:
                 for line in parts:
                     yield line[:-1] if line.endswith("\r") else line
                 while len(rest) > MAX_LINE_CHARS:
-                    cut = self._safe_cut(rest, MAX_LINE_CHARS)
+                    cut = overlong_cut(rest, MAX_LINE_CHARS)
                     yield rest[:cut]
                     rest = rest[cut:]
             if rest:
                 yield rest[:-1] if rest.endswith("\r") else rest
-
-    def _safe_cut(self, text: str, limit: int) -> int:
-        """A cut position at or before `limit`, at a segment boundary if one is near."""
-        table = as_word_chars(self.word_chars).table
-        for i in range(limit - 1, max(0, limit - 4096) - 1, -1):
-            if not table[ord(text[i])]:
-                return i + 1
-        return limit
 
     def __iter__(self) -> Iterator[str]:
         return self.lines()
@@ -439,6 +474,71 @@ def as_corpus(corpus, **options) -> Corpus:
     if isinstance(corpus, Corpus):
         return corpus
     return Corpus(corpus, **options)
+
+
+# ---------------------------------------------------------------- overlong lines
+
+OVERLONG_WINDOW = 4096      # how far back from the limit a soft cut is looked for
+
+
+def overlong_cut(text: str, limit: int) -> int:
+    """Where to cut a line too long to hold (the one rule for every reader):
+    after the last whitespace or punctuation among the OVERLONG_WINDOW
+    characters before `limit` -- not inside a run of one repeated mark, nor
+    after a decimal point between digits -- else at `limit`."""
+    from .text import CLASS_DIGIT, CLASS_REPEAT, CLASS_SPACE, TABLE_SIZE, character_classes
+
+    classes = character_classes()
+    limit = min(limit, len(text))
+    for i in range(limit - 1, max(0, limit - OVERLONG_WINDOW) - 1, -1):
+        cp = ord(text[i])
+        if cp >= TABLE_SIZE or not classes[cp] & (CLASS_SPACE | CLASS_REPEAT):
+            continue
+        following = text[i + 1:i + 2]
+        if following == text[i]:
+            continue
+        if (following and ord(following) < TABLE_SIZE and classes[ord(following)] & CLASS_DIGIT
+                and i > 0 and ord(text[i - 1]) < TABLE_SIZE and classes[ord(text[i - 1])] & CLASS_DIGIT):
+            continue
+        return i + 1
+    return limit
+
+
+def _overlong_cut_bytes(data: bytes) -> int:
+    """overlong_cut of UTF-8 bytes cut before the last character that might be
+    incomplete: the byte position of the cut (never inside a character)."""
+    end = len(data) - 1                # before the last character's first byte
+    while end > 0 and 0x80 <= data[end] <= 0xBF:
+        end -= 1
+    if end <= 0:
+        return len(data)
+    start = max(0, end - 4 * OVERLONG_WINDOW)
+    while start < end and 0x80 <= data[start] <= 0xBF:
+        start += 1
+    window = data[start:end].decode("utf-8", "surrogateescape")   # one character per invalid byte
+    cut = overlong_cut(window, len(window))
+    return start + len(window[:cut].encode("utf-8", "surrogateescape"))
+
+
+def line_blocks(chunks: Iterable[tuple[str, bool]], max_chars: int = MAX_LINE_CHARS) -> Iterator[str]:
+    """Regroup (text, ends_file) chunks into blocks that end at a line feed
+    (a file's last line gets one), an overlong line cut by :func:`overlong_cut`."""
+    rest = ""
+    for text, ends_file in chunks:
+        text = rest + text
+        if ends_file:
+            rest = ""
+            if text and not text.endswith("\n"):
+                text += "\n"    # a file's last line ends like the others
+            if text:
+                yield text
+            continue
+        cut = text.rfind("\n") + 1
+        if cut == 0 and len(text) > max_chars:
+            cut = overlong_cut(text, len(text))
+        rest = text[cut:]
+        if cut:
+            yield text[:cut]
 
 
 def iter_texts(texts: Iterable[str] | str) -> Iterator[tuple[str, bool]]:

@@ -5,35 +5,39 @@ lookup, merging, pruning and a versioned binary file format.
 >>> counts["中国"], counts.totals[2]
 >>> counts.prune(5).save("corpus.ngc")
 
-File format (version 1), all integers little-endian:
+File format (version 2; version 1 is still read), all integers little-endian:
 
     magic     8 bytes  b"NLPZNGC\\0"
-    version   uint32   1
+    version   uint32   2
     hlen      uint32   length of the header
     header    hlen bytes of UTF-8 JSON, space-padded to a multiple of 8:
-              {"order": N, "rows": [r1..rN], "totals": [t1..tN], "word_chars": ...}
+              {"order": N, "rows": [r1..rN], "totals": [t1..tN],
+               "word_chars": description, "word_chars_sha256": fingerprint,
+               "fold_numbers": true|false}
     tables    for n = 1..N: 257 int64 bucket offsets, then r_n rows of
               ceil(n/3)+1 uint64: the n-gram packed three 21-bit code points
               per word, left-aligned, then its count
     checksum  uint32   CRC-32 of everything before it
 
 Rows are in canonical order: by bucket (the top 8 bits of the key's hash, a
-chain of splitmix64 finalisers over the key words; see ``_ext/ngrams.pyx``),
+chain of splitmix64 finalisers over the key words; see ``_ext/keys.pxd``),
 then by key, which is lexicographic by code point.  Bucket b's rows are
-``rows[offsets[b]:offsets[b+1]]``.
+``rows[offsets[b]:offsets[b+1]]``.  The header records the *text rule* the
+counts were made under (see :class:`~nlpzero.corpus.TextRule`): the
+fingerprint of the word-character table and whether numbers were folded to
+one symbol (``count(..., fold_numbers=True)``, ``nlpzero count
+--fold-numbers``: what discovery needs).  Counts made under different rules
+are never added up.
 """
 
 from __future__ import annotations
 
 import codecs
-import concurrent.futures
 import json
 import logging
 import math
 import os
-import shutil
 import struct
-import tempfile
 import zlib
 from typing import Iterable, Iterator
 
@@ -41,16 +45,20 @@ import numpy as np
 
 from . import __version__
 from ._ext import ngrams as _ngrams
-from .corpus import Corpus, as_corpus, as_word_chars, iter_texts
+from ._ext import runs as _runs
+from ._ext import text as _text
+from .corpus import Corpus, TextRule, as_corpus, as_word_chars, iter_texts, line_blocks, number_word_chars
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input, physical_memory
+from .parallel import Workers
+from .runs import Spill, merge_rows
 
 log = logging.getLogger("nlpzero")
 
 MAGIC = b"NLPZNGC\0"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_ORDER = _ngrams.MAX_SUPPORTED_ORDER
-OFFSETS_BYTES = (_ngrams.BUCKETS + 1) * 8
+OFFSETS_BYTES = (_runs.BUCKETS + 1) * 8
 DEFAULT_ORDER = 4
 
 _EMPTY_ROWS = {n: np.zeros((0, _ngrams.width_of(n) + 1), dtype=np.uint64) for n in range(1, MAX_ORDER + 1)}
@@ -66,20 +74,21 @@ class NgramCounts:
 
     ``counts[ngram]`` is its count (0 if unseen), ``counts.totals[n]`` the number
     of n-gram occurrences of order n in the corpus (unchanged by pruning), and
-    ``counts.rows(n)`` the raw sorted table used by compiled code.
+    ``counts.rows(n)`` the raw sorted table used by compiled code; ``counts.rule``
+    the :class:`~nlpzero.corpus.TextRule` the text was counted under.
     """
 
     def __init__(self, order: int, tables: dict[int, np.ndarray], totals: dict[int, int],
-                 word_chars: str = "default", offsets: dict[int, np.ndarray] | None = None):
+                 rule: TextRule | None = None, offsets: dict[int, np.ndarray] | None = None):
         if not 1 <= order <= MAX_ORDER:
             raise ValueError(f"order must be between 1 and {MAX_ORDER}")
         self.order = order
         self._tables = {n: tables.get(n, _EMPTY_ROWS[n]) for n in range(1, order + 1)}
         offsets = offsets or {}
-        self._offsets = {n: offsets[n] if n in offsets else _ngrams.bucket_offsets(self._tables[n], n)
+        self._offsets = {n: offsets[n] if n in offsets else _runs.bucket_offsets(self._tables[n], _width(n))
                          for n in range(1, order + 1)}
         self.totals = {n: int(totals.get(n, 0)) for n in range(1, order + 1)}
-        self.word_chars = word_chars
+        self.rule = rule or TextRule.of(as_word_chars(None))
 
     # ------------------------------------------------------------ lookup
     def rows(self, n: int) -> np.ndarray:
@@ -95,7 +104,7 @@ class NgramCounts:
         if not 1 <= n <= self.order:
             raise KeyError(f"{ngram!r}: these counts hold n-grams of 1 to {self.order} characters")
         table = self._tables[n]
-        row = _ngrams.find_rows(table, self._offsets[n], n, [_ngrams.pack(ngram)])[0]
+        row = _runs.find_rows(table, self._offsets[n], _width(n), [_runs.pack_string(ngram)])[0]
         return int(table[row, -1]) if row >= 0 else 0
 
     def get(self, ngram: str, default: int = 0) -> int:
@@ -116,8 +125,8 @@ class NgramCounts:
                 by_order.setdefault(len(g), []).append(i)
         for n, idx in by_order.items():
             table = self._tables[n]
-            rows = np.array(_ngrams.find_rows(table, self._offsets[n], n, [_ngrams.pack(ngrams[i]) for i in idx]),
-                            dtype=np.int64)
+            rows = np.array(_runs.find_rows(table, self._offsets[n], _width(n),
+                                            [_runs.pack_string(ngrams[i]) for i in idx]), dtype=np.int64)
             found = rows >= 0
             out[np.array(idx)[found]] = table[rows[found], -1]
         return out
@@ -135,7 +144,7 @@ class NgramCounts:
             table = self._tables[n]
             for start in range(0, len(table), 65536):
                 block = np.ascontiguousarray(table[start:start + 65536])
-                yield from zip(_ngrams.unpack_rows(block, n), block[:, -1].tolist())
+                yield from zip(_runs.unpack_strings(block, n), block[:, -1].tolist())
 
     def __iter__(self) -> Iterator[str]:
         for ngram, _ in self.items():
@@ -151,7 +160,7 @@ class NgramCounts:
                 threshold = np.partition(counts, len(counts) - k)[len(counts) - k]
                 table = table[counts >= threshold]
             rows = np.ascontiguousarray(table)
-            result.extend(zip(_ngrams.unpack_rows(rows, n), rows[:, -1].tolist()))
+            result.extend(zip(_runs.unpack_strings(rows, n), rows[:, -1].tolist()))
         result.sort(key=lambda item: (-item[1], item[0]))
         return result[:k] if k is not None else result
 
@@ -177,7 +186,7 @@ class NgramCounts:
         tables, offsets = {}, {}
         for n, table in self._tables.items():
             tables[n], offsets[n] = _prune_rows(table, self._offsets[n], min_count)
-        return NgramCounts(self.order, tables, self.totals, self.word_chars, offsets)
+        return NgramCounts(self.order, tables, self.totals, self.rule, offsets)
 
     # ------------------------------------------------------------ files
     def save(self, path: str) -> None:
@@ -186,7 +195,9 @@ class NgramCounts:
             "order": self.order,
             "rows": [len(self._tables[n]) for n in range(1, self.order + 1)],
             "totals": [self.totals[n] for n in range(1, self.order + 1)],
-            "word_chars": self.word_chars,
+            "word_chars": self.rule.word_chars,
+            "word_chars_sha256": self.rule.fingerprint,
+            "fold_numbers": self.rule.fold_numbers,
             "created_by": f"nlpzero {__version__}",
         }, ensure_ascii=False).encode("utf-8")
         header += b" " * (-len(header) % 8)
@@ -252,7 +263,7 @@ class NgramCounts:
         position = data_offset
         for n, r in enumerate(rows, 1):
             stride = _ngrams.width_of(n) + 1
-            bucket_offsets = np.fromfile(path, dtype="<i8", count=_ngrams.BUCKETS + 1, offset=position)
+            bucket_offsets = np.fromfile(path, dtype="<i8", count=_runs.BUCKETS + 1, offset=position)
             offsets[n] = bucket_offsets.astype(np.int64)
             position += OFFSETS_BYTES
             if (offsets[n][0] != 0 or offsets[n][-1] != r or np.any(np.diff(offsets[n]) < 0)):
@@ -261,7 +272,14 @@ class NgramCounts:
                 mapped = np.memmap(path, dtype="<u8", mode="r", offset=position, shape=(r, stride))
                 tables[n] = np.asarray(mapped, dtype=np.uint64)
             position += r * stride * 8
-        return cls(order, tables, dict(enumerate(totals, 1)), header.get("word_chars", "default"), offsets)
+        if "word_chars_sha256" in header:
+            rule = TextRule(str(header.get("word_chars")), str(header["word_chars_sha256"]),
+                            bool(header.get("fold_numbers")))
+        else:       # version 1: the default rule by name, numbers never folded
+            description = str(header.get("word_chars", "default"))
+            fingerprint = as_word_chars(None).fingerprint if description == "default" else "unknown"
+            rule = TextRule(description, fingerprint, False)
+        return cls(order, tables, dict(enumerate(totals, 1)), rule, offsets)
 
     def write_tsv(self, stream, order: int | None = None) -> None:
         """``ngram<TAB>count`` lines, most frequent first (ties in code point order)."""
@@ -276,28 +294,25 @@ class NgramCounts:
 
 
 def merge(counts: list[NgramCounts], min_count: int = 1) -> NgramCounts:
-    """Sum several NgramCounts (same order and segmentation rule)."""
+    """A new NgramCounts summing several (same order and text rule)."""
     if not counts:
         raise ValueError("nothing to merge")
     order = counts[0].order
     for c in counts[1:]:
         if c.order != order:
             raise InputError(f"cannot merge counts of order {order} with counts of order {c.order}")
-        if c.word_chars != counts[0].word_chars:
-            raise InputError("cannot merge counts made with different segmentation rules")
+        if not c.rule.same_as(counts[0].rule):
+            raise InputError(f"cannot merge counts made under different text rules: {counts[0].rule} "
+                             f"and {c.rule}")
     tables, offsets, totals = {}, {}, {}
     for n in range(1, order + 1):
-        out = np.empty((sum(len(c.rows(n)) for c in counts), _ngrams.width_of(n) + 1), dtype=np.uint64)
-        written, offsets[n] = _ngrams.merge_sorted([c.rows(n) for c in counts], [c.offsets(n) for c in counts],
-                                                   n, min_count, out)
-        tables[n] = _trim(out, written)
+        tables[n], offsets[n] = merge_rows([(c.rows(n), c.offsets(n)) for c in counts], _width(n), min_count)
         totals[n] = sum(c.totals[n] for c in counts)
-    return NgramCounts(order, tables, totals, counts[0].word_chars, offsets)
+    return NgramCounts(order, tables, totals, counts[0].rule, offsets)
 
 
-def _trim(out: np.ndarray, rows: int) -> np.ndarray:
-    """The first `rows` rows, copied when that frees much memory."""
-    return out[:rows] if rows > 0.8 * len(out) else out[:rows].copy()
+def _width(n: int) -> int:
+    return _ngrams.width_of(n)
 
 
 def _prune_rows(table: np.ndarray, offsets: np.ndarray, min_count: int):
@@ -309,135 +324,171 @@ def _prune_rows(table: np.ndarray, offsets: np.ndarray, min_count: int):
 
 
 def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int | None = None,
-          min_count: int = 1, encoding: str = "utf-8", word_chars=None, progress=None,
-          temp_dir: str | None = None) -> NgramCounts:
+          min_count: int = 1, fold_numbers: bool = False, encoding: str = "utf-8", word_chars=None,
+          progress=None, temp_dir: str | None = None) -> NgramCounts:
     """Count all character n-grams of orders 1..order in a corpus.
 
-    `corpus` is a :class:`Corpus`, a path, or a list of paths/directories/globs.
-    `jobs` threads count in parallel (identical results); when the tables would
-    exceed `max_memory` bytes, sorted runs are spilled to `temp_dir` and merged,
-    so counts stay exact.  `progress(nbytes)` is called as input is read.
+    Parameters
+    ----------
+    corpus
+        A :class:`~nlpzero.Corpus`, a path, or a list of paths/directories/globs.
+    order
+        Count n-grams of 1..order characters (at most 9).
+    jobs
+        Threads; the counts do not depend on their number.
+    max_memory
+        Bytes for the tables (default a third of RAM); beyond it sorted runs
+        are spilled to `temp_dir` and merged, so counts stay exact.
+    min_count
+        Keep only n-grams seen at least this often (totals count them all).
+    fold_numbers
+        Count every number (digits, decimal points between digits) as one
+        symbol, as discovery does: the counts then serve ``discover(counts=...)``.
+    encoding, word_chars
+        For a corpus given by path: its encoding and segmentation rule.
+    progress
+        Called with the bytes read.
     """
     if isinstance(corpus, Corpus):
         if progress is not None:
-            corpus.progress = progress
+            corpus = corpus.with_options(progress=progress)
     else:
         corpus = as_corpus(corpus, encoding=encoding, word_chars=word_chars, progress=progress)
-    if codecs.lookup(corpus.encoding).name == "utf-8" and corpus.transform is None:
-        # raw bytes, decoded by compiled code: no Python string per chunk
-        source = corpus
-    else:
-        source = corpus.chunks()
-    return _count_chunks(source, order=order, jobs=jobs, max_memory=max_memory,
-                         min_count=min_count, word_chars=corpus.word_chars, temp_dir=temp_dir,
+    return _count_chunks(corpus, order=order, jobs=jobs, max_memory=max_memory, min_count=min_count,
+                         word_chars=corpus.word_chars, fold_numbers=fold_numbers, temp_dir=temp_dir,
                          size_hint=corpus.total_bytes)
 
 
 def _count_chunks(chunks: Iterable[tuple[str, bool]] | Corpus, order: int = DEFAULT_ORDER, jobs: int = 1,
-                  max_memory: int | None = None, min_count: int = 1, word_chars=None,
+                  max_memory: int | None = None, min_count: int = 1, word_chars=None, fold_numbers: bool = False,
                   temp_dir: str | None = None, size_hint: int | None = None) -> NgramCounts:
-    """Count (text, ends_file) chunks, or a UTF-8 Corpus read as raw bytes."""
+    """Count a Corpus, or in-memory (text, ends_unit) chunks."""
     if not 1 <= order <= MAX_ORDER:
         raise InputError(f"order must be between 1 and {MAX_ORDER}")
     if jobs < 1:
         raise InputError("jobs must be at least 1")
-    word_chars = as_word_chars(word_chars)
-    counter = _Counter(order, jobs, max_memory or default_max_memory(), word_chars, temp_dir)
+    word_chars = number_word_chars(word_chars) if fold_numbers else as_word_chars(word_chars)
+    counter = _Counter(order, jobs, max_memory or default_max_memory(), word_chars, fold_numbers, temp_dir)
     try:
         if isinstance(chunks, Corpus):
-            counter.feed_utf8(chunks, size_hint)
+            blocks = _utf8_blocks(chunks) if codecs.lookup(chunks.encoding).name == "utf-8" else \
+                _text_blocks(chunks)
         else:
-            counter.feed(chunks, size_hint)
+            blocks = _chunk_blocks(chunks)
+        counter.feed(blocks, size_hint, chunks.report_invalid if isinstance(chunks, Corpus) else None)
         return counter.finish(min_count)
     finally:
         counter.close()
 
 
+CHUNK_BYTES = 6 << 20         # UTF-8 bytes counted at a time
+CHUNK_CHARS = 2 << 20         # characters counted at a time, for decoded text
+
+
+def _utf8_blocks(corpus: Corpus):
+    """(bytes of whole lines, ends_file, path) of a UTF-8 corpus; the compiled
+    code decodes them.  A file's end is an empty block (no lookahead: a pipe's
+    text is counted as it arrives)."""
+    for path, blocks in corpus.files_of(corpus.file_line_bytes):
+        # a small first piece: the tables are sized from its statistics before they grow large
+        for piece in _join_blocks(blocks, CHUNK_BYTES, first=CHUNK_BYTES // 8):
+            yield piece, False, path
+        yield b"", True, path
+
+
+def _text_blocks(corpus: Corpus):
+    """(text of whole lines, ends_file, path) of a corpus in another encoding."""
+    for path, pieces in corpus.files_of(corpus.file_chunks):
+        for block in _join_texts(line_blocks(_with_last(pieces), CHUNK_CHARS), CHUNK_CHARS):
+            yield block, False, path
+        yield "", True, path
+
+
+def _with_last(items):
+    """(item, whether it is the last) for each item."""
+    items = iter(items)
+    pending = next(items, None)
+    if pending is None:
+        return
+    for item in items:
+        yield pending, False
+        pending = item
+    yield pending, True
+
+
+def _chunk_blocks(chunks):
+    """In-memory (text, ends_unit) chunks re-cut into pieces of about CHUNK_CHARS."""
+    for text, ends in _rechunk(chunks, CHUNK_CHARS):
+        yield text, ends, None
+
+
 class _Counter:
-    """Drives a CountEngine over text chunks with `jobs` threads, spilling sorted
-    runs to a temporary directory whenever the tables outgrow the budget."""
+    """Drives a CountEngine over blocks of text with `jobs` threads, spilling
+    sorted runs (runs.Spill) whenever the tables outgrow the budget."""
 
-    CHUNK_CHARS = 1 << 21
-    CHUNK_BYTES = 3 * CHUNK_CHARS
-
-    def __init__(self, order, jobs, max_memory, word_chars, temp_dir):
+    def __init__(self, order, jobs, max_memory, word_chars, fold_numbers, temp_dir):
         self.order = order
         self.jobs = jobs
         self.word_chars = word_chars
+        self.fold_numbers = fold_numbers
         self.engine = _ngrams.CountEngine(order, jobs, word_chars.table)
         # The tables get about half the budget: the scatter buffers, the sort
         # and the final merge need the rest.
         self.budget = max_memory // 2
-        self.temp_dir = temp_dir
-        self.spill_dir = None
-        self.runs: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {n: [] for n in range(1, order + 1)}
+        self.spill = Spill(temp_dir, prefix="nlpzero-count-")
         self.reserved: dict[int, int] = {}      # distinct n-grams the tables were last sized for
         self.observed = None                    # (tokens, distinct) per order when last sized
-        self.pool = concurrent.futures.ThreadPoolExecutor(jobs) if jobs > 1 else None
+        self.workers = Workers(jobs)
+        self.classes = None
+        if fold_numbers:
+            from .text import character_classes
+            self.classes = character_classes()
 
     def close(self):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
-        self.runs = {}
-        if self.spill_dir is not None:
-            shutil.rmtree(self.spill_dir, ignore_errors=True)
-
-    def _parallel(self, calls):
-        if self.pool is None:
-            for fn, *args in calls:
-                fn(*args)
-        else:
-            for future in [self.pool.submit(fn, *args) for fn, *args in calls]:
-                future.result()
+        self.workers.close()
+        self.spill.close()
 
     def _count(self, buffer: np.ndarray, limit: int):
         step = -(-limit // self.jobs)
-        self._parallel([(self.engine.scatter, j, buffer, min(j * step, limit), min((j + 1) * step, limit))
-                        for j in range(self.jobs)])
+        self.workers.run(self.engine.scatter, [(j, buffer, min(j * step, limit), min((j + 1) * step, limit))
+                                               for j in range(self.jobs)])
         self.engine.note_tokens()
-        self._parallel([(self.engine.flush, j, self.jobs) for j in range(self.jobs)])
+        self.workers.run(self.engine.flush, [(j, self.jobs) for j in range(self.jobs)])
         if self.engine.memory_bytes() > self.budget:
             self._spill()
 
-    def feed(self, chunks, size_hint: int | None = None):
-        """Count all chunks; `size_hint` (UTF-8 bytes of all input, if known)
-        lets the tables be sized early (see _reserve)."""
-        carry = ""
+    def feed(self, blocks, size_hint: int | None = None, report=None):
+        """Count (piece, ends_unit, path) blocks: UTF-8 bytes (decoded here by
+        compiled code) or str, each ending at a line end; n-grams run on across
+        blocks of one unit, never from one unit to the next.  `size_hint`
+        (UTF-8 bytes of all input, if known) lets the tables be sized early
+        (see _reserve); `report(path, n)` is told of invalid UTF-8 bytes."""
         table = self.word_chars.table
+        carry = _NO_CODES
         bytes_read = 0
-        for text, ends_file in _rechunk(chunks, self.CHUNK_CHARS):
-            text = carry + text
-            buffer = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            limit = len(buffer) if ends_file else _ngrams.tail_start(buffer, table, self.order)
-            carry = "" if ends_file else text[limit:]
-            self._count(buffer, limit)
-            if size_hint and bytes_read < size_hint / 3:
-                bytes_read += len(text.encode("utf-8", "surrogatepass"))
-                self._reserve(bytes_read / size_hint)
-        if carry:
-            buffer = np.frombuffer(carry.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-            self._count(buffer, len(buffer))
-
-    def feed_utf8(self, corpus: Corpus, size_hint: int | None = None):
-        """Count a UTF-8 corpus from its raw bytes, decoded by compiled code."""
-        table = self.word_chars.table
-        bytes_read = 0
-        for path, blocks in corpus.files_of(corpus.file_line_bytes):
-            carry = _NO_CODES
-            invalid = 0
-            # a small first piece: the tables are sized from its statistics before they grow large
-            for block in _join_blocks(blocks, self.CHUNK_BYTES, first=self.CHUNK_BYTES // 8):
-                buffer, bad = _ngrams.decode_utf8(block, carry)
+        invalid = 0
+        for piece, ends_unit, path in blocks:
+            if isinstance(piece, bytes):
+                buffer, bad = _text.decode_utf8(piece, carry)
                 invalid += bad
-                limit = _ngrams.tail_start(buffer, table, self.order)
-                carry = buffer[limit:].copy()
-                self._count(buffer, limit)
-                bytes_read += len(block)
-                if size_hint and bytes_read < size_hint / 3:
-                    self._reserve(bytes_read / size_hint)
-            if len(carry):
-                self._count(carry, len(carry))
-            corpus.report_invalid(path, invalid)
+                size = len(piece)
+            else:
+                codes = np.frombuffer(piece.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+                buffer = np.concatenate([carry, codes]) if len(carry) else codes.copy()
+                size = len(piece)
+            if self.fold_numbers:       # blocks end at line ends: no number runs on into the next
+                buffer = buffer[:_text.fold_numbers_in_place(buffer, self.classes, len(carry))]
+            limit = len(buffer) if ends_unit else _ngrams.tail_start(buffer, table, self.order)
+            carry = _NO_CODES if ends_unit else buffer[limit:].copy()
+            self._count(buffer, limit)
+            bytes_read += size
+            if size_hint and bytes_read < size_hint / 3:
+                self._reserve(bytes_read / size_hint)
+            if ends_unit and report is not None and invalid:
+                report(path, invalid)
+                invalid = 0
+        if len(carry):
+            self._count(carry, len(carry))
 
     def _reserve(self, fraction_read: float):
         """Size the tables for the distinct n-grams expected in the whole input,
@@ -467,7 +518,7 @@ class _Counter:
         scale = min(1.0, 0.8 * self.budget / max(needed, 1))
         grow = {n: int(e * scale) for n, e in expected.items() if e * scale > 1.2 * self.reserved.get(n, 0)}
         grow = {n: e for n, e in grow.items() if self.engine.prepare_reserve(n, e)}
-        self._parallel([(self.engine.reserve, n, j, self.jobs) for n in grow for j in range(self.jobs)])
+        self.workers.run(self.engine.reserve, [(n, j, self.jobs) for n in grow for j in range(self.jobs)])
         for n in grow:
             self.engine.commit_reserve(n)
         self.reserved.update(grow)
@@ -475,47 +526,24 @@ class _Counter:
 
     def _sorted_order(self, n):
         """Rows and bucket offsets of order n in canonical order; the tables are reset."""
-        self._parallel([(self.engine.sort_order, n, j, self.jobs) for j in range(self.jobs)])
+        self.workers.run(self.engine.sort_order, [(n, j, self.jobs) for j in range(self.jobs)])
         return self.engine.take_order(n)
 
     def _spill(self):
-        """Write the largest order's tables as a sorted run file (memory-mapped back)."""
-        if self.spill_dir is None:
-            self.spill_dir = tempfile.mkdtemp(prefix="nlpzero-count-", dir=self.temp_dir)
+        """Write the largest order's tables as a sorted run."""
         n = max(range(1, self.order + 1), key=self.engine.memory_bytes)
         rows, offsets = self._sorted_order(n)
-        path = os.path.join(self.spill_dir, f"run-{n}-{len(self.runs[n])}.bin")
-        rows.tofile(path)
-        del rows
-        if offsets[-1]:
-            stride = _ngrams.width_of(n) + 1
-            mapped = np.memmap(path, dtype=np.uint64, mode="r", shape=(int(offsets[-1]), stride))
-            self.runs[n].append((mapped, offsets))
+        self.spill.add(n, rows, offsets, _width(n))
 
     def finish(self, min_count: int) -> NgramCounts:
         tables, offsets = {}, {}
         for n in range(1, self.order + 1):
             rows, bucket_offsets = self._sorted_order(n)
-            if not self.runs[n]:
-                tables[n], offsets[n] = _prune_rows(rows, bucket_offsets, min_count)
-                continue
-            sources = [rows] + [r for r, _ in self.runs[n]]
-            source_offsets = [bucket_offsets] + [o for _, o in self.runs[n]]
-            upper = sum(len(r) for r in sources)
-            stride = _ngrams.width_of(n) + 1
-            # Spilled: the merged table may not fit in memory either, so it is
-            # written to a file and mapped from it after the file is unlinked.
-            path = os.path.join(self.spill_dir, f"merged-{n}.bin")
-            out = np.memmap(path, dtype=np.uint64, mode="w+", shape=(max(upper, 1), stride))
-            written, offsets[n] = _ngrams.merge_sorted(sources, source_offsets, n, min_count, out)
-            del sources, source_offsets, rows
-            self.runs[n] = []
-            out.flush()
-            del out
-            tables[n] = _map_unlinked(path, written, stride, n)
+            tables[n], offsets[n] = self.spill.merge(n, _width(n), [(rows, bucket_offsets)], min_count)
+            del rows
         totals = dict(enumerate(self.engine.token_counts()))
         del totals[0]
-        return NgramCounts(self.order, tables, totals, self.word_chars.description, offsets)
+        return NgramCounts(self.order, tables, totals, TextRule.of(self.word_chars, self.fold_numbers), offsets)
 
 
 _NO_CODES = np.zeros(0, dtype=np.uint32)
@@ -535,10 +563,23 @@ def _join_blocks(blocks: Iterable[bytes], size: int, first: int | None = None) -
         yield b"".join(pending)
 
 
+def _join_texts(blocks: Iterable[str], size: int) -> Iterator[str]:
+    """Join small text blocks into pieces of at least `size` characters."""
+    pending, pending_len = [], 0
+    for block in blocks:
+        pending.append(block)
+        pending_len += len(block)
+        if pending_len >= size:
+            yield "".join(pending)
+            pending, pending_len = [], 0
+    if pending:
+        yield "".join(pending)
+
+
 def _rechunk(chunks, size):
-    """Re-cut (text, ends_file) chunks into pieces of about `size` characters:
-    small pieces of a file are joined (fewer, larger batches keep the threads
-    busy), large texts split (bounded buffers); file ends are kept."""
+    """Re-cut (text, ends_unit) chunks into pieces of about `size` characters:
+    small pieces of a unit are joined (fewer, larger batches keep the threads
+    busy), large texts split (bounded buffers); unit ends are kept."""
     pending, pending_len = [], 0
     for text, ends_file in chunks:
         while pending_len + len(text) > size:
@@ -554,17 +595,3 @@ def _rechunk(chunks, size):
             pending, pending_len = [], 0
     if pending:
         yield "".join(pending), False
-
-
-def _map_unlinked(path: str, rows: int, stride: int, n: int) -> np.ndarray:
-    """Map the first `rows` rows of a file and unlink it (POSIX keeps the mapping);
-    copy into memory where unlinking a mapped file is not possible."""
-    if rows == 0:
-        os.unlink(path)
-        return _EMPTY_ROWS[n]
-    kept = np.memmap(path, dtype=np.uint64, mode="r", shape=(rows, stride))
-    try:
-        os.unlink(path)
-    except OSError:
-        kept = np.array(kept)
-    return kept

@@ -25,78 +25,112 @@ refinement (``refine=True``, the default)
     unigram model); twice.  On the PKU development set this lifts the pairs
     method from F1 0.67 to 0.81 and the ngram method from 0.77 to 0.80.
 
-Defaults scale with the corpus (see :func:`default_min_count`), so the same call
-works on a novel and on a crawl.  Numbers are one class (see
-:func:`fold_numbers`); runs of Latin letters and digits are never cut, so
-"iPhone" stays whole, while words that mix scripts ("A股", "3D打印") can be found.
+Defaults scale with the corpus (see :func:`~nlpzero.stats.default_min_count`),
+so the same call works on a novel and on a crawl.  Numbers are one class (see
+:func:`~nlpzero.text.fold_numbers`); runs of Latin letters and digits are never
+cut, so "iPhone" stays whole, while words that mix scripts ("A股", "3D打印") can
+be found.  Every counting pass keeps its tables within `max_memory`, spilling
+sorted runs (:mod:`nlpzero.runs`) when they outgrow it, so the lexicon is exact
+whatever the budget.
 """
 
 from __future__ import annotations
 
 import contextlib
+import codecs
 import logging
 import math
-import queue
+import threading
 from typing import Iterable
 
 import numpy as np
 
-from ._ext import ngrams as _ngrams
-from ._ext import unigram as _unigram
-from ._ext.unigram import FragmentCounter
-from .corpus import Corpus, WordChars, as_corpus, as_word_chars
-from .counts import NgramCounts, count
+from ._ext import discovery as _kernel
+from ._ext import runs as _runs
+from .corpus import Corpus, TextRule, as_corpus, number_word_chars
+from .counts import NgramCounts, count, default_max_memory
 from .errors import InputError
-from .lexicon import NUMBER, Lexicon
+from .lexicon import Lexicon
 from .parallel import default_jobs, parallel_map
 from .progress import as_progress
-from .tokenizer import Tokenizer, character_classes, cuttable_gaps, line_blocks
+from .runs import Spill
+from .stats import default_min_count, pmi
+from .text import character_classes, cuttable_gaps
+from .tokenizer import Tokenizer
 from .units import WordSymbols, looks_space_separated
 
 log = logging.getLogger("nlpzero")
 
 METHODS = ("ngram", "pairs")
+UNITS = ("auto", "char", "word")
 DEFAULT_ORDER = 4
 DEFAULT_THRESHOLDS = (0.0, 2.0, 4.0, 6.0)   # ln cohesion for lengths 1..4 (bojone's published values)
-
-
-def default_min_count(n_chars: int) -> int:
-    """The rarest a word may be: grows like the square root of the corpus,
-    max(2, round(sqrt(characters) / 500)) -- 2 for a novel, 3 for 2 M
-    characters, 11 for 33 M, 36 for 330 M (bojone used 32 on a large crawl)."""
-    return max(2, round(math.sqrt(max(n_chars, 0)) / 500))
-
-
-UNITS = ("auto", "char", "word")
+DEFAULT_MIN_PMI = 1.0                       # nlp-zero's: a pair binds when its PMI reaches 1 nat
 
 
 def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_count: int | None = None,
              thresholds: Iterable[float] | None = None, refine: bool = True, jobs: int | None = None,
              counts: NgramCounts | None = None, progress=None, unit: str = "auto",
-             temp_dir: str | None = None, **corpus_options) -> Lexicon:
-    """Discover the words of `corpus` (a path, a list of paths or a Corpus).
+             max_memory: int | None = None, temp_dir: str | None = None, **corpus_options) -> Lexicon:
+    """Discover the words of a corpus from its raw text.
 
-    Returns a Lexicon of words with their counts -- single characters included,
-    so it is ready for the tokenizer.  Numbers are one class: "<NUM>年" is a
-    word when many numbers precede 年.  `counts` (e.g. loaded from files made by
-    ``nlpzero count``) replaces the counting pass.  `unit` "word" treats the
-    words of space-separated text as the units and finds multi-word units
-    (see :mod:`nlpzero.units`); "auto" chooses from a sample of the text.
-    `progress` (a :class:`nlpzero.progress.Progress`) is told about each pass."""
+    Parameters
+    ----------
+    corpus
+        A path, a list of paths, directories or globs, or a :class:`~nlpzero.Corpus`
+        (read several times, so not stdin).
+    method
+        "pairs" (nlp-zero's pair cuts and de-redundancy) or "ngram" (bojone's
+        solid n-grams with backtracking).
+    order
+        Longest n-gram whose cohesion the ngram method checks.
+    min_count
+        Rarest word kept; default grows with the corpus (``default_min_count``).
+    thresholds
+        ngram method: ln-cohesion thresholds for lengths 1..order.
+    refine
+        Minimum-entropy refinement: code-length pruning and Viterbi re-estimation.
+    jobs
+        Threads (default: all cores, at most 8); the lexicon does not depend on them.
+    counts
+        :class:`~nlpzero.NgramCounts` made under discovery's text rule
+        (``count(..., fold_numbers=True)``), replacing the counting pass.
+    progress
+        A :class:`nlpzero.progress.Progress` told about each pass.
+    unit
+        "char" combines characters into words; "word" combines the words of
+        space-separated text into multi-word units (:mod:`nlpzero.units`);
+        "auto" chooses from a sample of the text.
+    max_memory
+        Bytes for each pass's tables (default a third of RAM); beyond it sorted
+        runs are spilled to `temp_dir` and merged.
+    temp_dir
+        Where spilled runs go (default: the system's temporary directory).
+
+    Returns
+    -------
+    Lexicon
+        Words with their counts -- single characters included, so it is ready
+        for the tokenizer -- and a "gain" column.  Numbers are one class:
+        "<NUM>年" is a word when many numbers precede 年.
+    """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r} (expected one of {', '.join(UNITS)})")
     jobs = jobs or default_jobs()
     progress = as_progress(progress)
+    max_memory = max_memory or default_max_memory()
     if isinstance(corpus, str) and "\n" in corpus:
         raise ValueError("discover() takes paths or a Corpus, not text")
     corpus = as_corpus(corpus, **corpus_options)
     corpus.require_rereadable("discover")
     if unit == "auto":
         unit = "word" if counts is None and looks_space_separated(corpus) else "char"
+    options = dict(method=method, order=order, min_count=min_count, thresholds=thresholds, refine=refine,
+                   jobs=jobs)
     if unit == "char":
-        return _discover(_Source(corpus, progress), method, order, min_count, thresholds, refine, jobs, counts)
+        return _discover(_Source(corpus, progress, max_memory, temp_dir), counts=counts, **options)
     if counts is not None:
         raise InputError("n-gram counts hold characters: they cannot be used to discover the words "
                          "of space-separated text")
@@ -107,26 +141,37 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         if symbols.overflow:
             log.warning("%d occurrences of rare words beyond the %d distinct words this method "
                         "can hold were left out", symbols.overflow, len(symbols.words))
-        lexicon = _discover(_Source(symbols.corpus, progress), method, order, min_count, thresholds, refine,
-                            jobs, None)
+        lexicon = _discover(_Source(symbols.corpus, progress, max_memory, temp_dir), counts=None, **options)
         return symbols.map_back(lexicon)
+
+
+def discovery_rule(corpus: Corpus) -> TextRule:
+    """The text rule discovery counts under: the corpus's word characters plus
+    the number placeholder, numbers folded (what ``nlpzero count
+    --fold-numbers`` records, and ``discover --counts`` requires)."""
+    return TextRule.of(number_word_chars(corpus.word_chars), fold_numbers=True)
 
 
 def _discover(source: "_Source", method, order, min_count, thresholds, refine, jobs, counts) -> Lexicon:
     needed = order if method == "ngram" else 2
     if counts is None:
         with source.reading("discover: counting n-grams") as corpus:
-            counts = count(corpus, order=needed, jobs=jobs)
-    elif counts.order < needed:
-        raise InputError(f"the counts go up to order {counts.order}; the {method} method needs {needed}")
+            counts = count(corpus, order=needed, jobs=jobs, fold_numbers=True, max_memory=source.max_memory,
+                           temp_dir=source.temp_dir)
+    else:
+        if not counts.rule.same_as(source.rule):
+            raise InputError(f"the counts were made under {counts.rule}; discovery needs {source.rule}: "
+                             "count with `nlpzero count --fold-numbers` (and the same --encoding)")
+        if counts.order < needed:
+            raise InputError(f"the counts go up to order {counts.order}; the {method} method needs {needed}")
     n_chars = counts.totals[1]
     if min_count is None:
         min_count = default_min_count(n_chars)
     log.info("discover: %s characters, min count %d", f"{n_chars:,}", min_count)
     if method == "ngram":
         solid = solid_ngrams(counts, min_count, thresholds or DEFAULT_THRESHOLDS, order)
-        fragments = count_fragments(source, solid, jobs)
-        lexicon = _keep_real(fragments, solid, order, min_count)
+        fragments = count_fragments(source, solid, jobs, min_count)
+        lexicon = _keep_real(fragments, solid, order)
     else:
         fragments, lexicon = _pairs_method(source, counts, min_count, jobs=jobs)
         lexicon = deredundancy(lexicon)
@@ -180,24 +225,26 @@ def solid_ngrams(counts: NgramCounts, min_count: int, thresholds, order: int) ->
     solid = {}
     for n in range(2, order + 1):
         limit = thresholds[min(n, len(thresholds)) - 1]
-        index, value = _ngrams.cohesion(tables, offsets, n, float(counts.totals[1]), max(min_count, 1))
+        index, value = _kernel.cohesion(tables, offsets, n, float(counts.totals[1]), max(min_count, 1))
         keep = value >= limit
-        words = _ngrams.unpack_rows(np.ascontiguousarray(tables[n][index[keep]]), n)
+        words = _runs.unpack_strings(np.ascontiguousarray(tables[n][index[keep]]), n)
         solid.update(zip(words, value[keep].tolist()))
     return solid
 
 
-def count_fragments(source, joined: Iterable[str], jobs: int = 1) -> FragmentCounter:
+def count_fragments(source, joined: Iterable[str], jobs: int = 1, min_count: int = 1) -> "StringCounts":
     """Cut the corpus's segments at every gap that no string of `joined` covers
-    (never inside a run of letters/digits) and count the pieces (compiled)."""
-    compiled = Tokenizer({word: 1 for word in joined})._compiled
-    return source.count_pass(_unigram.count_fragments, compiled, jobs, "discover: counting fragments")
+    (never inside a run of letters/digits) and count the pieces (compiled);
+    only pieces seen min_count times are kept (the total length counts all)."""
+    compiled = Tokenizer({word: 1 for word in joined}).compiled
+    return source.count_pass(_kernel.count_fragments, compiled, jobs, "discover: counting fragments",
+                             min_count, min_count)
 
 
-def _keep_real(fragments: FragmentCounter, solid, order: int, min_count: int) -> Lexicon:
-    """Backtracking: fragments seen min_count times that are words by the n-gram evidence."""
+def _keep_real(fragments: "StringCounts", solid, order: int) -> Lexicon:
+    """Backtracking: the fragments that are words by the n-gram evidence."""
     lexicon = Lexicon()
-    words, counts = fragments.items(min_count)
+    words, counts = fragments.items()
     for word, c in zip(words, counts.tolist()):
         if len(word) > 2:
             if len(word) <= order:
@@ -211,8 +258,8 @@ def _keep_real(fragments: FragmentCounter, solid, order: int, min_count: int) ->
 
 # ------------------------------------------------------------------ pairs method
 
-def _pairs_method(source, counts: NgramCounts, min_count: int, min_pmi: float = 1.0,
-                  jobs: int = 1) -> tuple[FragmentCounter, Lexicon]:
+def _pairs_method(source, counts: NgramCounts, min_count: int, min_pmi: float = DEFAULT_MIN_PMI,
+                  jobs: int = 1) -> tuple["StringCounts", Lexicon]:
     """Fragments between weak pairs: cut where the pair was seen fewer than
     min_count times or ln p(ab)/(p(a)p(b)) < min_pmi (characters normalised by
     characters, pairs by pairs, as nlp-zero does); the fragment counts and the
@@ -220,19 +267,14 @@ def _pairs_method(source, counts: NgramCounts, min_count: int, min_pmi: float = 
     pairs = counts.rows(2)
     unigrams = counts.rows(1)
     char_count = np.zeros(0x110000, dtype=np.float64)
-    char_count[(unigrams[:, 0] >> 43) & 0x1FFFFF] = unigrams[:, -1]
-    first = (pairs[:, 0] >> 43) & 0x1FFFFF
-    second = (pairs[:, 0] >> 22) & 0x1FFFFF
-    n_pair = pairs[:, -1].astype(np.float64)
-    total_chars = float(counts.totals[1])
-    total_pairs = float(max(counts.totals[2], 1))
-    with np.errstate(divide="ignore"):
-        pmi = (np.log(n_pair / total_pairs) - np.log(char_count[first] / total_chars)
-               - np.log(char_count[second] / total_chars))
-    strong = (n_pair >= min_count) & (pmi >= min_pmi)
-    words = _ngrams.unpack_rows(np.ascontiguousarray(pairs[strong]), 2)
-    fragments = count_fragments(source, words, jobs)
-    words, n = fragments.items(min_count)
+    char_count[_runs.key_chars(unigrams, 1)[:, 0]] = unigrams[:, -1]
+    chars = _runs.key_chars(pairs, 2)
+    n_pair = pairs[:, -1]
+    strong = (n_pair >= min_count) & (pmi(n_pair, max(counts.totals[2], 1), char_count[chars[:, 0]],
+                                          char_count[chars[:, 1]], counts.totals[1]) >= min_pmi)
+    words = _runs.unpack_strings(np.ascontiguousarray(pairs[strong]), 2)
+    fragments = count_fragments(source, words, jobs, min_count)
+    words, n = fragments.items()
     return fragments, Lexicon(zip(words, n.tolist()))
 
 
@@ -257,7 +299,7 @@ def deredundancy(lexicon: Lexicon, nats_per_char: float = 1.0) -> Lexicon:
 # A word's code-length saving per occurrence must exceed this many nats per
 # character beyond the first.  Fragment counts over-estimate long words (the
 # "manual rules against long words" nlp-zero's author mentions); 3 nats is the
-# middle of the plateau (F1 within half a point for 3-3.5) on the development set.
+# middle of the plateau (docs/tuning.md).
 REFINE_NATS_PER_CHAR = 3.0
 
 
@@ -267,68 +309,122 @@ def refine_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = 2, jo
     by segmenting the corpus with the unigram model (Viterbi EM); repeat."""
     for round_ in range(1, rounds + 1):
         lexicon = deredundancy(lexicon, REFINE_NATS_PER_CHAR)
-        tokens = _segment_counts(Tokenizer(lexicon), source, jobs, f"discover: re-estimating {round_}/{rounds}")
-        new = Lexicon((w, c) for w, c in tokens.items() if c >= min_count or len(w) == 1)
+        new = _segment_counts(Tokenizer(lexicon), source, jobs, f"discover: re-estimating {round_}/{rounds}",
+                              min_count)
         if new == lexicon:
             break
         lexicon = new
     return lexicon
 
 
-def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1, label: str = "discover: segmenting") -> Lexicon:
-    """Token counts of the corpus segmented by `tokenizer` (compiled)."""
-    words, counts = source.count_pass(_unigram.count_tokens, tokenizer._compiled, jobs, label).items()
+def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1, label: str = "discover: segmenting",
+                    min_count: int = 1) -> Lexicon:
+    """Token counts of the corpus segmented by `tokenizer` (compiled): single
+    characters all, longer tokens when seen min_count times."""
+    words, counts = source.count_pass(_kernel.count_tokens, tokenizer.compiled, jobs, label, min_count, 1).items()
     return Lexicon(zip(words, counts.tolist()))
 
 
 # ------------------------------------------------------------------ corpus access
 
-def fold_numbers(text: str) -> str:
-    """Every number (digits, decimal points between digits) becomes NUMBER."""
-    return _unigram.fold_numbers(text, character_classes())
+class StringCounts:
+    """What a counting pass found: (rows, offsets) per string length, and the
+    number of characters counted (kept or not)."""
+
+    def __init__(self, tables: dict[int, tuple[np.ndarray, np.ndarray]], total_length: int):
+        self.tables = tables
+        self.total_length = total_length
+
+    def items(self) -> tuple[list[str], np.ndarray]:
+        """(strings, counts), by length."""
+        words, counts = [], []
+        for length, (rows, _) in sorted(self.tables.items()):
+            if len(rows):
+                words.extend(_runs.unpack_strings(np.ascontiguousarray(rows), length))
+                counts.append(np.asarray(rows[:, -1], dtype=np.int64))
+        return words, np.concatenate(counts) if counts else np.zeros(0, dtype=np.int64)
 
 
 class _Source:
     """The corpus as discovery reads it: numbers folded to NUMBER, which counts
     as a word character; re-readable (files are streamed again on each pass),
-    each pass reported to `progress` as a task."""
+    each pass reported to `progress` as a task; tables kept within max_memory."""
 
-    def __init__(self, corpus: Corpus, progress=None):
-        base = as_word_chars(corpus.word_chars)
-        table = base.table.copy()
-        table[ord(NUMBER)] = 1
-        word_chars = WordChars(table, base.description + " + numbers")
-        self.raw = corpus.with_options(word_chars=word_chars)
+    def __init__(self, corpus: Corpus, progress=None, max_memory: int | None = None, temp_dir: str | None = None):
+        self.base = corpus
+        self.raw = corpus.with_options(word_chars=number_word_chars(corpus.word_chars))
+        self.rule = discovery_rule(corpus)
         self.progress = as_progress(progress)
+        self.max_memory = max_memory or default_max_memory()
+        self.temp_dir = temp_dir
 
     @contextlib.contextmanager
-    def reading(self, label: str, folded: bool = True):
-        """The corpus for one pass (numbers folded by a Python transform for the
-        n-gram counter, or raw for the compiled passes, which fold themselves)."""
-        with self.progress.task(label, total=self.raw.total_bytes, unit="B") as advance:
-            yield self.raw.with_options(progress=advance, transform=fold_numbers if folded else None)
+    def reading(self, label: str, raw: bool = False):
+        """The corpus for one pass: as given (the n-gram counter folds numbers
+        itself), or with the number placeholder a word character (`raw`)."""
+        corpus = self.raw if raw else self.base
+        with self.progress.task(label, total=corpus.total_bytes, unit="B") as advance:
+            yield corpus.with_options(progress=advance)
 
-    def count_pass(self, kernel, compiled, jobs: int, label: str) -> FragmentCounter:
+    def _blocks(self, corpus: Corpus):
+        """(block, path) of whole lines: raw UTF-8 bytes, decoded by the kernels, or text."""
+        if codecs.lookup(corpus.encoding).name == "utf-8":
+            for path, blocks in corpus.files_of(corpus.file_line_bytes):
+                for block in blocks:
+                    yield block, path
+        else:
+            for block in corpus.text_blocks():
+                yield block, None
+
+    def count_pass(self, kernel, compiled, jobs: int, label: str, min_count: int = 1,
+                   min_single: int = 1) -> StringCounts:
         """Run a counting kernel over the corpus in blocks of whole lines, on
-        `jobs` threads (one counter each, merged at the end)."""
-        counters = queue.SimpleQueue()
-        all_counters = [FragmentCounter() for _ in range(max(jobs, 1))]
-        for counter in all_counters:
-            counters.put(counter)
+        `jobs` threads (a string counter each, spilled as sorted runs when it
+        outgrows its share of max_memory); strings seen fewer than min_count
+        times (single characters: min_single) are dropped when merging."""
         classes = character_classes()
         word_table = self.raw.word_chars.table
+        counters = [_kernel.string_counter() for _ in range(max(jobs, 1))]
+        free = list(counters)
+        lock = threading.Lock()
+        share = self.max_memory // (2 * len(counters))
+        invalid: dict = {}
 
-        def work(block):
-            counter = counters.get()
-            try:
-                kernel(compiled, block, classes, word_table, counter, True)
-            finally:
-                counters.put(counter)
+        with Spill(self.temp_dir, prefix="nlpzero-discover-") as spill:
+            def spill_all(counter):
+                for cls in range(counter.n_classes):
+                    if counter.size(cls):
+                        rows, offsets = counter.take(cls)
+                        with lock:
+                            spill.add(cls, rows, offsets, counter.width(cls))
 
-        with self.reading(label, folded=False) as corpus:
-            for _ in parallel_map(work, line_blocks(corpus.chunks()), jobs):
-                pass
-        total = all_counters[0]
-        for counter in all_counters[1:]:
-            total.merge(counter)
-        return total
+            def work(item):
+                block, path = item
+                with lock:
+                    counter = free.pop()
+                try:
+                    bad = kernel(compiled, block, classes, word_table, counter, True)
+                    if counter.memory_bytes() > share:
+                        spill_all(counter)
+                finally:
+                    with lock:
+                        free.append(counter)
+                        if bad and path is not None:
+                            invalid[path] = invalid.get(path, 0) + bad
+
+            with self.reading(label, raw=True) as corpus:
+                for _ in parallel_map(work, self._blocks(corpus), jobs):
+                    pass
+                for path, bad in invalid.items():
+                    corpus.report_invalid(path, bad)
+            total_length = sum(c.skipped for c in counters)
+            tables = {}
+            for cls in range(counters[0].n_classes):
+                length = cls + 1
+                total_length += length * sum(c.total(cls) for c in counters)
+                sources = [c.take(cls) for c in counters]
+                rows, offsets = spill.merge(cls, counters[0].width(cls), sources,
+                                            min_single if length == 1 else min_count)
+                if len(rows):
+                    tables[length] = (np.array(rows), offsets)
+        return StringCounts(tables, total_length)

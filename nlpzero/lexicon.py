@@ -40,14 +40,13 @@ from typing import Iterable, Iterator, Sequence
 
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input
+from .text import NUMBER, NUMBER_TEXT
 
 FORMATS = ("tsv", "jieba", "words", "json")
 TSV_HEADER = "#nlpzero-lexicon"
 TSV_VERSION = 1
 DEFAULT_COUNT = 1
 MAX_COUNT = (1 << 63) - 1   # counts are stored as int64
-NUMBER = "\ue000"          # a lexicon word's placeholder for any number
-NUMBER_TEXT = "<NUM>"       # ... as written in files
 _HEADER_FIELD = re.compile(r"(\w+)=(\S*)")
 _MAX_LEXICON_LINE = 1 << 16
 

@@ -1,10 +1,11 @@
-"""Threads for the compiled kernels, which release the GIL."""
+"""Threads for the compiled kernels, which release the GIL: the one thread
+mechanism of the package."""
 
 from __future__ import annotations
 
 import concurrent.futures
 import os
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 
 def default_jobs() -> int:
@@ -25,3 +26,32 @@ def parallel_map(fn, items: Iterable, jobs: int) -> Iterator:
                 yield pending.pop(0).result()
         for future in pending:
             yield future.result()
+
+
+class Workers:
+    """A pool of `jobs` threads kept for many rounds of parallel calls (the
+    counter's phases, training epochs); one thread runs calls in place."""
+
+    def __init__(self, jobs: int):
+        self.jobs = max(1, jobs)
+        self._pool = concurrent.futures.ThreadPoolExecutor(self.jobs) if self.jobs > 1 else None
+
+    def run(self, fn: Callable, args: Iterable[tuple]) -> list:
+        """[fn(*a) for a in args], the calls spread over the threads; the first
+        exception is raised once all calls have ended."""
+        if self._pool is None:
+            return [fn(*a) for a in args]
+        futures = [self._pool.submit(fn, *a) for a in args]
+        concurrent.futures.wait(futures)
+        return [f.result() for f in futures]
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

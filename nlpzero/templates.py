@@ -35,9 +35,11 @@ from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 
-from ._ext.cooccur import PairCounter
+from ._ext import cooccur as _cooccur
 from .errors import FormatError
 from .fileio import atomic_output, open_input
+from .runs import empty_rows
+from .stats import default_min_count, pmi
 
 X = None                        # a placeholder inside a template tuple
 X_TEXT = "[X]"
@@ -91,14 +93,21 @@ def sentences(token_lines: Iterable[list[str]]) -> Iterator[list[str]]:
 
 class TemplateFinder:
     """Counts for template discovery; ``train`` can be called any number of times.
-    Word and ordered skip-gram pair counts are kept in compiled tables
-    (``nlpzero/_ext/cooccur.pyx``), keyed by word ids."""
+    Word and ordered skip-gram pair counts are kept in a compiled table
+    (``nlpzero/_ext/cooccur.pyx``), keyed by word ids, spilled as sorted runs
+    (:mod:`nlpzero.runs`) beyond `max_memory` bytes (default a third of RAM)."""
 
-    def __init__(self, window: int = DEFAULT_WINDOW):
+    def __init__(self, window: int = DEFAULT_WINDOW, max_memory: int | None = None, temp_dir: str | None = None):
+        from .counts import default_max_memory
+        from .runs import Spill
+
         self.window = window
         self.index: dict[str, int] = {}
         self.word_counts = np.zeros(0, dtype=np.int64)
-        self.pairs = PairCounter(ordered=True)
+        self.pairs = _cooccur.pair_counter()
+        self.budget = (max_memory or default_max_memory()) // 2
+        self.spill = Spill(temp_dir, prefix="nlpzero-templates-")
+        self._merged = empty_rows(1)            # pairs merged by an earlier pair_counts()
 
     @property
     def total_words(self) -> int:
@@ -123,7 +132,9 @@ class TemplateFinder:
 
     def _add(self, batch: list[int]) -> None:
         ids = np.array(batch, dtype=np.int32)
-        self.pairs.add(ids, self.window, False)
+        _cooccur.count_pairs(ids, self.window, _cooccur.UNIFORM, True, self.pairs)
+        if self.pairs.memory_bytes() > self.budget:
+            self.spill.add(0, *self.pairs.take(0), 1)
         counts = np.bincount(ids[ids >= 0], minlength=len(self.index))
         if self.word_counts.shape[0] < counts.shape[0]:
             self.word_counts = np.concatenate(
@@ -131,21 +142,24 @@ class TemplateFinder:
         self.word_counts += counts
 
     def _min_count(self, min_count: int | None) -> int:
-        return max(2, round(math.sqrt(max(self.total_words, 1)) / 500)) if min_count is None else min_count
+        return default_min_count(self.total_words) if min_count is None else min_count
+
+    def pair_counts(self, min_count: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(first ids, second ids, counts) of the ordered pairs seen min_count times."""
+        self._merged = self.spill.merge(0, 1, [self._merged, self.pairs.take(0)])
+        rows = self._merged[0]
+        rows = rows[rows[:, 1] >= min_count]
+        keys = rows[:, 0].astype(np.int64)
+        return keys >> 32, keys & 0xFFFFFFFF, rows[:, 1].astype(np.float64)
 
     def strong_pairs(self, min_count: int | None = None, min_pmi: float = DEFAULT_MIN_PMI) -> set:
         """Ordered pairs seen min_count times (default: grows with the corpus as in
         discovery) with ln p(ab)/(p(a)p(b)) > min_pmi, as a set of id keys a << 32 | b."""
-        rows, cols, weights = self.pairs.arrays()
-        total_words = max(self.total_words, 1)
-        total_pairs = max(weights.sum(), 1.0)
+        total_pairs = max(self.pairs.total(0), 1)
+        rows, cols, weights = self.pair_counts(self._min_count(min_count))
         counts = self.word_counts.astype(np.float64)
-        with np.errstate(divide="ignore"):
-            pmi = (np.log(weights / total_pairs) - np.log(counts[rows] / total_words)
-                   - np.log(counts[cols] / total_words))
-        keep = (weights >= self._min_count(min_count)) & (pmi > min_pmi)
-        keys = (rows[keep].astype(np.int64) << 32) | cols[keep].astype(np.int64)
-        return set(keys.tolist())
+        keep = pmi(weights, total_pairs, counts[rows], counts[cols], max(self.total_words, 1)) > min_pmi
+        return set(((rows[keep] << 32) | cols[keep]).tolist())
 
     def find(self, sentence_list: Iterable[Sequence[str]], min_count: int | None = None,
              min_pmi: float = DEFAULT_MIN_PMI) -> "Templates":

@@ -41,76 +41,18 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from ._ext import trie as _trie
 from ._ext import unigram as _kernel
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input
 from .lexicon import Lexicon
 from .parallel import parallel_map
+from .text import (CLASS_EXTEND, CLASS_REPEAT, CLASS_SPACE, TABLE_SIZE as _TABLE_SIZE, character_classes,
+                   cuttable_gaps)
 
 MAX_TOTAL = (1 << 63) - 1     # counts are int64
 MODEL_MAGIC = b"NLPZTOK\0"
 MODEL_VERSION = 2
-_TABLE_SIZE = 0x20000
-
-CLASS_RUN, CLASS_DIGIT, CLASS_EXTEND, CLASS_SPACE, CLASS_REPEAT, CLASS_JOINER = 1, 2, 4, 8, 16, 32
-# ideographs, kana, bopomofo, Yi and CJK symbols: tokens of one character each
-_IDEOGRAPHIC_RANGES = ((0x2E80, 0xA4CF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
-_class_table: np.ndarray | None = None
-
-
-def character_classes() -> np.ndarray:
-    """The uint8 class table for code points below U+20000 (see module docstring)."""
-    global _class_table
-    if _class_table is None:
-        # vectorised over the categories: a per-character Python loop costs 0.2 s of start-up
-        chars = [chr(cp) for cp in range(_TABLE_SIZE)]
-        cats = np.frombuffer("".join(map(unicodedata.category, chars)).encode("ascii"),
-                             dtype=np.uint8).reshape(-1, 2)
-        major, minor = cats[:, 0], cats[:, 1]
-        cp = np.arange(_TABLE_SIZE)
-        ideographic = np.zeros(_TABLE_SIZE, dtype=bool)
-        for lo, hi in _IDEOGRAPHIC_RANGES:
-            ideographic[lo:hi + 1] = True
-        space = np.fromiter(map(str.isspace, chars), dtype=bool, count=_TABLE_SIZE)
-        extend = (major == ord("M")) | ((cp >= 0xFE00) & (cp <= 0xFE0F)) | (
-            (major == ord("S")) & (minor == ord("k")) & (cp >= 0x1F3FB) & (cp <= 0x1F3FF))
-        digit = (major == ord("N")) & (minor == ord("d"))
-        letter = (major == ord("L")) & ~ideographic
-        mark = (major == ord("P")) | (major == ord("S"))
-        table = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-        # assigned in reverse order of precedence, so earlier rules win
-        table[mark] = CLASS_REPEAT
-        table[letter] = CLASS_RUN
-        table[digit] = CLASS_RUN | CLASS_DIGIT
-        table[0x200D] = CLASS_EXTEND | CLASS_JOINER
-        table[extend] = CLASS_EXTEND
-        table[space] = CLASS_SPACE
-        _class_table = table
-    return _class_table
-
-
-def cuttable_gaps(text: str, classes: np.ndarray | None = None) -> list[bool]:
-    """cuttable[j] for j in 0..len(text): whether a token may end before
-    text[j] when runs are kept whole (the kernel's rule: not inside a run of
-    letters/digits, a decimal point between digits included)."""
-    classes = character_classes() if classes is None else classes
-    n = len(text)
-
-    def cls(ch):
-        cp = ord(ch)
-        return int(classes[cp]) if cp < _TABLE_SIZE else (CLASS_EXTEND if 0xE0000 <= cp < 0xE1000 else 0)
-
-    run_end = list(range(1, n + 2))
-    for i in range(n - 2, -1, -1):
-        c, nxt = cls(text[i]), cls(text[i + 1])
-        if c & (CLASS_RUN | CLASS_EXTEND):
-            if nxt & (CLASS_RUN | CLASS_EXTEND):
-                run_end[i] = run_end[i + 1]
-            elif c & CLASS_DIGIT and text[i + 1] in ".．" and i + 2 < n and cls(text[i + 2]) & CLASS_DIGIT:
-                run_end[i] = run_end[i + 2]
-    return [j == 0 or j == n or not (run_end[j - 1] > j or (j >= 2 and run_end[j - 2] > j))
-            for j in range(n + 1)]
-
 
 def _code_points(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
@@ -139,8 +81,10 @@ class Tokenizer:
 
     def _init(self, chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray,
               classes: np.ndarray | None = None, split_runs: bool = False) -> None:
+        if not _trie.is_sorted(chars, offsets):
+            chars, offsets, counts = _sorted_arrays(chars, offsets, counts)
         self._arrays = (chars, offsets, counts)
-        self._compiled = _kernel.CompiledLexicon(chars, offsets, counts, not split_runs)
+        self._compiled = _trie.CompiledLexicon(chars, offsets, counts, not split_runs)
         self._classes = character_classes() if classes is None else classes
         self._lexicon = None
 
@@ -150,6 +94,17 @@ class Tokenizer:
         self._init(np.ascontiguousarray(chars, dtype=np.uint32), np.ascontiguousarray(offsets, dtype=np.int64),
                    np.ascontiguousarray(counts, dtype=np.int64), classes, split_runs)
         return self
+
+    @property
+    def compiled(self):
+        """The compiled lexicon, for other kernels (discovery's counting passes)."""
+        return self._compiled
+
+    def with_split_runs(self, split_runs: bool) -> "Tokenizer":
+        """The same lexicon with `split_runs` set (see the constructor)."""
+        if split_runs == self.split_runs:
+            return self
+        return Tokenizer._from_arrays(*self._arrays, self._classes, split_runs)
 
     @property
     def split_runs(self) -> bool:
@@ -183,11 +138,11 @@ class Tokenizer:
         """The tokens of `text`; ``''.join(tokens) == text``."""
         if not isinstance(text, str):
             raise TypeError(f"tokenize() takes a str, not {type(text).__name__}")
-        return self._compiled.tokens(text, self._classes)
+        return _kernel.tokens(self._compiled, text, self._classes)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) character offsets of the tokens."""
-        ends = self._compiled.cuts(text, self._classes).tolist()
+        ends = _kernel.cuts(self._compiled, text, self._classes).tolist()
         return list(zip([0] + ends[:-1], ends))
 
     def cut(self, text: str) -> Iterator[str]:
@@ -212,7 +167,7 @@ class Tokenizer:
         """`text` (str or UTF-8 bytes) segmented and written as UTF-8 with tokens
         joined by `separator`, whitespace dropped and line feeds kept (the CLI's
         output); also returns whether the text ended a line."""
-        data, at_line_start, _ = self._compiled.render(text, self._classes, separator, at_line_start)
+        data, at_line_start, _ = _kernel.render(self._compiled, text, self._classes, separator, at_line_start)
         return data, at_line_start
 
     def tokenize_corpus(self, corpus, out, separator: str = " ", jobs: int = 1, progress=None,
@@ -248,7 +203,7 @@ class Tokenizer:
         with as_progress(progress).task("tokenizing", total=corpus.total_bytes, unit="B") as advance:
             corpus = corpus.with_options(progress=advance)
             if codecs.lookup(corpus.encoding).name != "utf-8":
-                self.write_stream(line_blocks(corpus.chunks()), out, separator, jobs, flush=interactive)
+                self.write_stream(corpus.text_blocks(), out, separator, jobs, flush=interactive)
                 return
             # UTF-8: the threads decode raw bytes themselves, so reading is all the main thread does
             for path, blocks in corpus.files_of(corpus.file_line_bytes):
@@ -259,12 +214,12 @@ class Tokenizer:
         """Segment a stream of text pieces -- str, or UTF-8 bytes that are decoded
         by the threads -- and write the rendered bytes to the binary stream
         `out` (flushed after every piece with `flush`).  A piece continues the
-        previous one's line unless that ended with a line feed (as line_blocks
-        and Corpus.file_line_bytes cut them).  Returns the number of invalid
+        previous one's line unless that ended with a line feed (as
+        Corpus.text_blocks and Corpus.file_line_bytes cut them).  Returns the number of invalid
         UTF-8 bytes replaced."""
         def render(piece_and_start):
             piece, starts_line = piece_and_start
-            return self._compiled.render(piece, self._classes, separator, starts_line)
+            return _kernel.render(self._compiled, piece, self._classes, separator, starts_line)
 
         def with_line_starts(pieces):
             # the readers cut pieces after a line feed, or inside an overlong line
@@ -345,6 +300,23 @@ class Tokenizer:
         return cls._from_arrays(chars, offsets, counts, classes, split_runs)
 
 
+def _sorted_arrays(chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray):
+    """The words of (chars, offsets, counts) sorted by code point, equal words'
+    counts summed and empty words dropped (for model files from other writers)."""
+    text = chars.tobytes().decode("utf-32-le", "surrogatepass")
+    bounds = offsets.tolist()
+    merged: dict[str, int] = {}
+    for i, count in enumerate(counts.tolist()):
+        word = text[bounds[i]:bounds[i + 1]]
+        if word:
+            merged[word] = merged.get(word, 0) + count
+    words = sorted(merged)
+    new_counts = np.fromiter((merged[w] for w in words), dtype=np.int64, count=len(words))
+    new_offsets = np.zeros(len(words) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w in words], out=new_offsets[1:])
+    return _code_points("".join(words)), new_offsets, new_counts
+
+
 def is_model_file(path: str) -> bool:
     if path == "-":
         return False
@@ -364,36 +336,3 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
             group = []
     if group:
         yield group
-
-
-def line_blocks(chunks: Iterable[tuple[str, bool]], max_chars: int = 1 << 20) -> Iterator[str]:
-    """Regroup (text, ends_file) chunks into blocks that end at a line feed (or
-    at whitespace/punctuation inside an overlong line), so no token is cut."""
-    classes = character_classes()
-    rest = ""
-    for text, ends_file in chunks:
-        text = rest + text
-        if ends_file:
-            rest = ""
-            if text and not text.endswith("\n"):
-                text += "\n"    # a file's last line ends like the others
-            if text:
-                yield text
-            continue
-        cut = text.rfind("\n") + 1
-        if cut == 0 and len(text) > max_chars:
-            cut = _soft_cut(text, classes)
-        rest = text[cut:]
-        if cut:
-            yield text[:cut]
-
-
-def _soft_cut(text: str, classes: np.ndarray) -> int:
-    """Cut an overlong line after whitespace or punctuation near its end."""
-    for i in range(len(text) - 1, max(0, len(text) - 4096), -1):
-        cp = ord(text[i])
-        if cp < _TABLE_SIZE and classes[cp] & (CLASS_SPACE | CLASS_REPEAT) and text[i + 1:i + 2] != text[i]:
-            return i + 1
-    return len(text)
-
-

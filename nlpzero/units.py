@@ -25,8 +25,10 @@ import tempfile
 import numpy as np
 
 from .corpus import UNICODE_SIZE, Corpus, WordChars
-from .lexicon import NUMBER, Lexicon
-from .tokenizer import CLASS_DIGIT, CLASS_RUN, CLASS_SPACE, Tokenizer, character_classes
+from .lexicon import Lexicon
+from .text import NUMBER
+from .text import CLASS_DIGIT, CLASS_RUN, CLASS_SPACE, character_classes
+from .tokenizer import Tokenizer
 
 # symbols: planes 4-13 (unassigned) then 15-16 (private use), never a real character
 _SYMBOL_RANGES = ((0x40000, 0xE0000), (0xF0000, 0x10FFFE))

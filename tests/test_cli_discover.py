@@ -53,7 +53,7 @@ def test_exclude_known_lists_only_new_words(novel, write):
 
 def test_discover_from_saved_counts(novel, tmp_path):
     counts = str(tmp_path / "c.ngc")
-    assert run("count", novel, "--order", "2", "-o", counts).exit_code == 0
+    assert run("count", novel, "--order", "2", "--fold-numbers", "-o", counts).exit_code == 0
     a = run("discover", novel, "--counts", counts, "-q").stdout
     assert a and a == run("discover", novel, "-q").stdout
     assert NgramCounts.load(counts).order == 2

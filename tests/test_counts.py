@@ -6,8 +6,10 @@ import pytest
 from hypothesis import assume, given, settings, strategies as st
 
 import nlpzero.corpus as corpus_mod
+import nlpzero.counts as counts_mod
 from nlpzero import FormatError, NgramCounts, count, merge
 from nlpzero._ext import ngrams as kernel
+from nlpzero._ext import runs as runs_kernel
 from nlpzero.corpus import as_word_chars
 from nlpzero.counts import _Counter
 
@@ -29,7 +31,7 @@ def test_kernel_matches_reference_on_random_text(texts_, order, jobs):
     counts = NgramCounts.from_texts(texts_, order=order, jobs=jobs)
     assert_matches_reference(counts, texts_, order)
     for n in range(1, order + 1):
-        assert kernel.is_canonical(counts.rows(n), n)
+        assert runs_kernel.is_canonical(counts.rows(n), kernel.width_of(n))
 
 
 @pytest.mark.parametrize("order", [1, 2, 4, 6, 8])
@@ -57,8 +59,8 @@ def test_corpus_files_chunk_boundaries_and_jobs_give_identical_counts(novel_text
     path = write("novel.txt", text)
     expected = count_ngrams([text], 5)
     monkeypatch.setattr(corpus_mod, "READ_BLOCK", 997)
-    monkeypatch.setattr(_Counter, "CHUNK_CHARS", 1500)
-    monkeypatch.setattr(_Counter, "CHUNK_BYTES", 1500)
+    monkeypatch.setattr(counts_mod, "CHUNK_CHARS", 1500)
+    monkeypatch.setattr(counts_mod, "CHUNK_BYTES", 1500)
     for jobs in (1, 2):
         counts = count(path, order=5, jobs=jobs)
         assert counts.to_dict() == dict(expected)
@@ -111,7 +113,7 @@ def test_tables_sized_into_one_region_give_exact_counts(novel_text, reserved, in
         for j in range(jobs):
             engine.sort_order(n, j, jobs)
         tables[n], offsets[n] = engine.take_order(n)
-        assert kernel.is_canonical(tables[n], n)
+        assert runs_kernel.is_canonical(tables[n], kernel.width_of(n))
     assert tables[3].flags.owndata != in_place
     counts = NgramCounts(order, tables, dict(enumerate(engine.token_counts())), offsets=offsets)
     assert_matches_reference(counts, [text], order)
@@ -119,7 +121,7 @@ def test_tables_sized_into_one_region_give_exact_counts(novel_text, reserved, in
 
 
 def test_spilling_to_disk_gives_exact_counts(novel_text, tmp_path, monkeypatch):
-    monkeypatch.setattr(_Counter, "CHUNK_CHARS", 5000)
+    monkeypatch.setattr(counts_mod, "CHUNK_CHARS", 5000)
     in_memory = NgramCounts.from_texts([novel_text[:80_000]], order=4, jobs=2)
     spilled_runs = []
     original = _Counter._spill

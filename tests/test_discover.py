@@ -7,7 +7,7 @@ from hypothesis import given, settings, strategies as st
 
 import reference
 from nlpzero import Corpus, Lexicon, Tokenizer, count, discover
-from nlpzero.lexicon import NUMBER
+from nlpzero.text import NUMBER, fold_numbers
 
 dz = importlib.import_module("nlpzero.discover")   # the module (nlpzero.discover is the function)
 
@@ -63,13 +63,13 @@ def _word_chars():
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("12٣４.．a年 \n") + ["\U0001d7ce", "\ud800", "😀"]), max_size=40))
 def test_fold_numbers_kernel_matches_reference(text):
-    assert dz.fold_numbers(text) == reference.fold_numbers(text)
+    assert fold_numbers(text) == reference.fold_numbers(text)
 
 
 def test_fold_numbers_examples():
     text = "2001年１９９８年3.14和3.x与٣٤，12.5.6"
-    assert dz.fold_numbers(text) == reference.fold_numbers(text)
-    assert dz.fold_numbers("2001年3.5亿") == NUMBER + "年" + NUMBER + "亿"
+    assert fold_numbers(text) == reference.fold_numbers(text)
+    assert fold_numbers("2001年3.5亿") == NUMBER + "年" + NUMBER + "亿"
 
 
 def _planted_corpus(seed=0, n_sentences=3000, rate=0.3):
@@ -133,8 +133,7 @@ def test_counts_merged_from_parts_give_the_same_lexicon(tmp_path, novel_text):
     whole.write_text(novel_text, encoding="utf-8")
     a.write_text(novel_text[:half], encoding="utf-8")
     b.write_text(novel_text[half:], encoding="utf-8")
-    counts = count(dz._Source(Corpus(str(a))).raw.with_options(transform=dz.fold_numbers), order=2) + \
-        count(dz._Source(Corpus(str(b))).raw.with_options(transform=dz.fold_numbers), order=2)
+    counts = count(str(a), order=2, fold_numbers=True) + count(str(b), order=2, fold_numbers=True)
     incremental = discover([str(a), str(b)], counts=counts)
     assert incremental == discover([str(a), str(b)])
     assert len(incremental) > 1000

@@ -12,7 +12,9 @@ from hypothesis import given, settings, strategies as st
 import reference
 from nlpzero import FormatError, Lexicon, Tokenizer
 import nlpzero.tokenizer as tokenizer_module
-from nlpzero.tokenizer import character_classes, line_blocks
+from nlpzero._ext import unigram as unigram_kernel
+from nlpzero.corpus import line_blocks
+from nlpzero.tokenizer import character_classes
 
 # an alphabet that exercises every character class and the astral planes
 ALPHABET = list("中国人民共和国的一是了北京大学生") + list("aBz09.．Ａ９") + [
@@ -240,8 +242,9 @@ def _replaced_bytes(data: bytes) -> int:
      b"\x80", b"\xff", b"a", b"\n", b" ", b"\xe5\xae"]), max_size=12).map(b"".join))
 def test_utf8_decoding_in_the_kernel_matches_python(data):
     tok = Tokenizer({"中国": 3, "中": 1})
-    ours, at_start, invalid = tok._compiled.render(data, tok._classes, "|", True)
-    theirs, at_start2, _ = tok._compiled.render(data.decode("utf-8", "replace"), tok._classes, "|", True)
+    ours, at_start, invalid = unigram_kernel.render(tok.compiled, data, tok._classes, "|", True)
+    theirs, at_start2, _ = unigram_kernel.render(tok.compiled, data.decode("utf-8", "replace"), tok._classes, "|",
+                                                 True)
     assert ours == theirs and at_start == at_start2
     assert invalid == _replaced_bytes(data)
 

@@ -7,8 +7,9 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from nlpzero import FormatError
+from nlpzero._ext import cooccur as cooccur_kernel
 from nlpzero._ext import glove as glove_kernel
-from nlpzero._ext.cooccur import HARMONIC, LINEAR, UNIFORM, PairCounter
+from nlpzero._ext.cooccur import HARMONIC, LINEAR, UNIFORM
 from nlpzero.cli import main
 from nlpzero.vectors import (UnknownWord, WordVectors, build_vocabulary, cooccurrence, default_dimension,
                              train_glove)
@@ -38,14 +39,15 @@ def reference_pairs(ids, window, weighting, ordered=False):
 @given(st.lists(st.integers(-2, 6), max_size=60), st.integers(1, 5), st.sampled_from([UNIFORM, HARMONIC, LINEAR]),
        st.booleans())
 def test_pair_kernel_matches_reference(ids, window, weighting, ordered):
-    counter = PairCounter(ordered)
+    counter = cooccur_kernel.pair_counter()
     half = len(ids) // 2
-    counter.add(np.array(ids[:half], dtype=np.int32), window, weighting)
-    other = PairCounter(ordered)
-    other.add(np.array(ids[half:], dtype=np.int32), window, weighting)
-    counter.merge(other)
-    rows, cols, weights = counter.arrays()
-    got = {(int(r), int(c)): w for r, c, w in zip(rows, cols, weights)}
+    cooccur_kernel.count_pairs(np.array(ids[:half], dtype=np.int32), window, weighting, ordered, counter)
+    other = cooccur_kernel.pair_counter()
+    cooccur_kernel.count_pairs(np.array(ids[half:], dtype=np.int32), window, weighting, ordered, other)
+    counter.add_rows(0, other.take(0)[0])
+    rows, _ = counter.take(0)
+    scale = cooccur_kernel.weight_scale(weighting, window)
+    got = {(int(key) >> 32, int(key) & 0xFFFFFFFF): units / scale for key, units in rows.tolist()}
     expected = reference_pairs(ids[:half], window, weighting, ordered)
     for key, w in reference_pairs(ids[half:], window, weighting, ordered).items():
         expected[key] = expected.get(key, 0.0) + w
@@ -82,8 +84,10 @@ def test_glove_kernel_matches_numpy_reference():
     vectors = ((rng.random((n, dim)) - 0.5) / dim).astype(np.float32)
     grads = np.ones((n, dim), dtype=np.float32)
     ref_vectors, ref_grads = vectors.copy(), grads.copy()
-    loss = glove_kernel.train_slice(vectors, grads, vectors, grads, rows, cols, targets, weights, order,
-                                    0, pairs, 0.1, False)
+    trainer = glove_kernel.Trainer(vectors, grads, vectors, grads, rows, cols, targets, weights,
+                                   np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32),
+                                   np.zeros(n, dtype=np.float32), 0.0, 1.0, 0.1, False)
+    loss = trainer.train_slice(order, 0, pairs)
     ref_loss = numpy_glove_epoch(ref_vectors, ref_grads, rows, cols, targets, weights, order, np.float32(0.1))
     assert np.allclose(vectors, ref_vectors, rtol=1e-4, atol=1e-6)
     assert np.allclose(grads, ref_grads, rtol=1e-4)
@@ -170,6 +174,13 @@ def reference_unobserved(vectors, grads, stored, noise, log_counts, log_base, we
     return updated
 
 
+def _unobserved_trainer(vectors, grads, rows, cols, indptr, noise, log_counts, log_base, weight, eta):
+    pairs = len(rows)
+    return glove_kernel.Trainer(vectors, grads, vectors, grads, rows, cols, np.zeros(pairs, dtype=np.float32),
+                                np.zeros(pairs, dtype=np.float32), indptr, noise, log_counts, log_base, weight, eta,
+                                False)
+
+
 def test_unobserved_kernel_matches_reference():
     rng = np.random.default_rng(2)
     n, dim = 40, 6
@@ -181,8 +192,8 @@ def test_unobserved_kernel_matches_reference():
     vectors = rng.normal(0, 1, (n, dim)).astype(np.float32)
     grads = np.ones((n, dim), dtype=np.float32)
     ref_vectors, ref_grads = vectors.copy(), grads.copy()
-    updated = glove_kernel.train_unobserved(vectors, grads, vectors, grads, indptr, cols, noise, log_counts,
-                                            0.5, 0.3, 400, 11, 0.1, False)
+    updated = _unobserved_trainer(vectors, grads, rows, cols, indptr, noise, log_counts, 0.5, 0.3, 0.1) \
+        .train_unobserved(400, 11)
     expected = reference_unobserved(ref_vectors, ref_grads, stored, noise, log_counts, 0.5, 0.3, 400, 11,
                                     np.float32(0.1))
     assert updated == expected > 50
@@ -202,14 +213,14 @@ def test_unobserved_kernel_skips_stored_pairs():
     log_counts = np.zeros(n, dtype=np.float32)
     # noise words 4 and 5 only: every draw is a stored pair (either order) or a self-pair
     noise = np.array([4, 5, 5, 4], dtype=np.int32)
-    assert glove_kernel.train_unobserved(vectors, grads, vectors, grads, indptr, cols, noise, log_counts,
-                                         -100.0, 1.0, 500, 7, 0.1, False) == 0
+    assert _unobserved_trainer(vectors, grads, rows, cols, indptr, noise, log_counts, -100.0, 1.0, 0.1) \
+        .train_unobserved(500, 7) == 0
     assert np.array_equal(vectors, before)
     # words 0 and 19 never co-occur: with a dot product above the bound they are updated
     vectors[0] = vectors[n - 1] = 1.0
     noise = np.array([0, n - 1], dtype=np.int32)
-    assert glove_kernel.train_unobserved(vectors, grads, vectors, grads, indptr, cols, noise, log_counts,
-                                         0.0, 1.0, 50, 7, 0.1, False) > 0
+    assert _unobserved_trainer(vectors, grads, rows, cols, indptr, noise, log_counts, 0.0, 1.0, 0.1) \
+        .train_unobserved(50, 7) > 0
     assert vectors[0] @ vectors[n - 1] < dim
 
 

@@ -1,149 +1,93 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Compiled co-occurrence counting over a stream of token ids.
 
-Pairs (i, j) of vocabulary ids within a window are accumulated in an
-open-addressing hash table keyed by (min(i, j) << 32 | max(i, j)) -- each
-unordered pair once, self-pairs skipped (word co-occurrence) -- or, in ordered
-mode, by (i << 32 | j) with i the earlier word (skip-grams for templates).
+Pairs (i, j) of vocabulary ids within a window are counted in a
+runs.KeyCounter of one class whose one-word keys are (min(i, j) << 32 |
+max(i, j)) -- each unordered pair once, self-pairs skipped (word
+co-occurrence) -- or, in ordered mode, (i << 32 | j) with i the earlier word
+(skip-grams for templates).  A pair at distance d adds an integer number of
+*weight units*, so counts are exact and any merge order gives the same sums:
+1 (UNIFORM), window + 1 - d (LINEAR, in units of 1/window) or scale / d
+(HARMONIC, in units of 1/scale; see harmonic_scale).
 """
 
-from libc.stdint cimport int32_t, int64_t, uint64_t
-from libc.stdlib cimport calloc, free
+from libc.stdint cimport int32_t, uint64_t
 
-from nlpzero._ext.hashing cimport mix
-
-import numpy as np
+from nlpzero._ext.runs cimport KeyCounter
 
 cpdef enum:
     UNIFORM = 0
     HARMONIC = 1
     LINEAR = 2
 
+cpdef enum:
+    LINE_END = -1        # ends a sentence: windows never cross it
+    DROPPED = -2         # a token that takes up a position but pairs with nothing
 
-cdef struct PairSlot:
-    uint64_t key                 # (low << 32 | high) + 1; 0 = empty
-    double weight
+HARMONIC_UNITS = 1 << 20      # when lcm(1..window) is larger than this
 
 
-cdef class PairCounter:
-    """Weighted counts of id pairs seen within a window: unordered and without
-    self-pairs (co-occurrence), or ordered with them (`ordered`, skip-grams)."""
+def harmonic_scale(int window):
+    """Units per 1 for harmonic weights: lcm(1..window), exact, when it is at
+    most HARMONIC_UNITS; else HARMONIC_UNITS (1/d rounded to the nearest unit)."""
+    import math
+    scale = 1
+    for d in range(1, window + 1):
+        scale = scale * d // math.gcd(scale, d)
+        if scale > HARMONIC_UNITS:
+            return HARMONIC_UNITS
+    return scale
 
-    cdef PairSlot *slots
-    cdef uint64_t mask
-    cdef readonly Py_ssize_t size
-    cdef readonly bint ordered   # count (a, b) with a before b apart from (b, a), self-pairs included
 
-    def __cinit__(self, bint ordered=False):
-        self.ordered = ordered
-        self.mask = (1 << 16) - 1
-        self.slots = <PairSlot *> calloc(self.mask + 1, sizeof(PairSlot))
-        if not self.slots:
-            raise MemoryError()
+def weight_scale(int weighting, int window):
+    """Weight units per co-occurrence of weight 1."""
+    if weighting == LINEAR:
+        return window
+    if weighting == HARMONIC:
+        return harmonic_scale(window)
+    return 1
 
-    def __dealloc__(self):
-        free(self.slots)
 
-    def __len__(self):
-        return self.size
+def pair_counter():
+    """A KeyCounter for id pairs (one class of one-word keys)."""
+    return KeyCounter([1])
 
-    def memory_bytes(self):
-        return (self.mask + 1) * sizeof(PairSlot)
 
-    cdef int _grow(self) except -1 nogil:
-        cdef uint64_t capacity = 2 * (self.mask + 1), i, slot
-        cdef PairSlot *fresh = <PairSlot *> calloc(capacity, sizeof(PairSlot))
-        if not fresh:
-            with gil:
-                raise MemoryError()
-        for i in range(self.mask + 1):
-            if self.slots[i].key:
-                slot = mix(self.slots[i].key) & (capacity - 1)
-                while fresh[slot].key:
-                    slot = (slot + 1) & (capacity - 1)
-                fresh[slot] = self.slots[i]
-        free(self.slots)
-        self.slots = fresh
-        self.mask = capacity - 1
-        return 0
-
-    cdef inline int _put(self, int32_t a, int32_t b, double weight) except -1 nogil:
-        cdef uint64_t key
-        if a < b or self.ordered:
-            key = ((<uint64_t> a) << 32 | <uint64_t> b) + 1
-        else:
-            key = ((<uint64_t> b) << 32 | <uint64_t> a) + 1
-        cdef uint64_t slot = mix(key) & self.mask
-        while self.slots[slot].key:
-            if self.slots[slot].key == key:
-                self.slots[slot].weight += weight
-                return 0
-            slot = (slot + 1) & self.mask
-        self.slots[slot].key = key
-        self.slots[slot].weight = weight
-        self.size += 1
-        if 2 * self.size > self.mask:
-            self._grow()
-        return 0
-
-    def add(self, const int32_t[::1] ids not None, int window, int weighting=UNIFORM):
-        """Count the pairs of `ids` at distance d = 1..window.  -1 ends a sentence
-        (windows never cross it); -2 is a dropped token: it takes up a position
-        but pairs with nothing.  Each pair adds 1 (UNIFORM), 1/d (HARMONIC) or
-        (window + 1 - d)/window (LINEAR: word2vec's randomly shrunk window, in
-        expectation)."""
-        cdef Py_ssize_t n = ids.shape[0], p, q, stop
-        cdef int32_t a, b
-        cdef double weight
-        with nogil:
-            for p in range(n):
-                a = ids[p]
-                if a < 0:
+def count_pairs(const int32_t[::1] ids not None, int window, int weighting, bint ordered,
+                KeyCounter counter not None):
+    """Count the pairs of `ids` at distance d = 1..window into class 0 of
+    `counter`.  LINE_END ends a sentence; DROPPED (and any other negative id)
+    takes a position but pairs with nothing."""
+    cdef Py_ssize_t n = ids.shape[0], p, q, stop
+    cdef int32_t a, b
+    cdef uint64_t key, units
+    cdef uint64_t scale = weight_scale(weighting, window)
+    if window < 1:
+        raise ValueError("window must be at least 1")
+    if counter.width(0) != 1:
+        raise ValueError("a pair counter has one class of one-word keys")
+    with nogil:
+        for p in range(n):
+            a = ids[p]
+            if a < 0:
+                continue
+            stop = p + window + 1
+            if stop > n:
+                stop = n
+            for q in range(p + 1, stop):
+                b = ids[q]
+                if b == LINE_END:
+                    break
+                if b < 0 or (b == a and not ordered):
                     continue
-                stop = p + window + 1
-                if stop > n:
-                    stop = n
-                for q in range(p + 1, stop):
-                    b = ids[q]
-                    if b == -1:
-                        break
-                    if b < 0 or (b == a and not self.ordered):
-                        continue
-                    if weighting == HARMONIC:
-                        weight = 1.0 / (q - p)
-                    elif weighting == LINEAR:
-                        weight = <double> (window + 1 - (q - p)) / window
-                    else:
-                        weight = 1.0
-                    self._put(a, b, weight)
-
-    def merge(self, PairCounter other not None):
-        if other.ordered != self.ordered:
-            raise ValueError("cannot merge ordered and unordered pair counts")
-        cdef uint64_t i, key
-        for i in range(other.mask + 1):
-            key = other.slots[i].key
-            if key:
-                key -= 1
-                self._put(<int32_t> (key >> 32), <int32_t> (key & 0xFFFFFFFFULL), other.slots[i].weight)
-
-    def arrays(self):
-        """(rows, cols, weights) of every pair; unordered pairs once, with row < col."""
-        rows = np.empty(self.size, dtype=np.int32)
-        cols = np.empty(self.size, dtype=np.int32)
-        weights = np.empty(self.size, dtype=np.float64)
-        cdef int32_t[::1] r = rows
-        cdef int32_t[::1] c = cols
-        cdef double[::1] w = weights
-        cdef uint64_t i, key
-        cdef Py_ssize_t m = 0
-        with nogil:
-            for i in range(self.mask + 1):
-                key = self.slots[i].key
-                if key:
-                    key -= 1
-                    r[m] = <int32_t> (key >> 32)
-                    c[m] = <int32_t> (key & 0xFFFFFFFFULL)
-                    w[m] = self.slots[i].weight
-                    m += 1
-        return rows, cols, weights
+                if weighting == HARMONIC:
+                    units = (scale + <uint64_t> (q - p) // 2) // <uint64_t> (q - p)
+                elif weighting == LINEAR:
+                    units = <uint64_t> (window + 1 - (q - p))
+                else:
+                    units = 1
+                if a < b or ordered:
+                    key = (<uint64_t> a) << 32 | <uint64_t> b
+                else:
+                    key = (<uint64_t> b) << 32 | <uint64_t> a
+                counter.add(0, &key, units)

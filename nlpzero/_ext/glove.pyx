@@ -59,45 +59,47 @@ cdef enum:
     PREFETCH_AHEAD = 4   # pairs between asking for a row and using it
 
 
-def train_slice(float[:, ::1] vectors, float[:, ::1] vector_grads, float[:, ::1] contexts,
-                float[:, ::1] context_grads, const int32_t[::1] rows, const int32_t[::1] cols,
-                const float[::1] targets, const float[::1] weights, const int64_t[::1] order,
-                Py_ssize_t start, Py_ssize_t stop, double eta, bint separate):
-    """One pass over order[start:stop]; returns the summed weighted squared error."""
-    cdef Py_ssize_t t, p, ahead
-    cdef int dim = vectors.shape[1]
-    cdef int32_t i, j
-    cdef double loss = 0.0
-    if stop <= start:
-        return 0.0
-    with nogil:
-        for t in range(start, stop):
-            if t + PREFETCH_AHEAD < stop:
-                ahead = order[t + PREFETCH_AHEAD]
-                nz_prefetch_row(&contexts[cols[ahead], 0], dim)
-                nz_prefetch_row(&context_grads[cols[ahead], 0], dim)
-            p = order[t]
-            i = rows[p]
-            j = cols[p]
-            if separate:
-                loss += nz_glove_update(&vectors[i, 0], &vector_grads[i, 0], &contexts[j, 0], &context_grads[j, 0],
-                                dim, targets[p], weights[p], eta, 0)
-                loss += nz_glove_update(&vectors[j, 0], &vector_grads[j, 0], &contexts[i, 0], &context_grads[i, 0],
-                                dim, targets[p], weights[p], eta, 0)
-            else:
-                loss += nz_glove_update(&vectors[i, 0], &vector_grads[i, 0], &vectors[j, 0], &vector_grads[j, 0],
-                                dim, targets[p], weights[p], eta, 0)
-    return loss
+cdef struct Model:
+    float *vectors               # [n, dim]
+    float *vector_grads          # AdaGrad accumulators of vectors
+    float *contexts              # the context vectors (== vectors when shared)
+    float *context_grads
+    int dim
+    float eta
+    bint separate
 
 
-cdef inline bint _observed(const int64_t[::1] indptr, const int32_t[::1] cols, int32_t a, int32_t b) noexcept nogil:
+cdef struct Pairs:
+    const int32_t *rows          # the stored pairs, sorted by row, row < col
+    const int32_t *cols
+    const float *targets         # their PMI
+    const float *weights         # their loss weights
+    const int64_t *indptr        # CSR row starts over the pairs
+    Py_ssize_t n_pairs
+
+
+cdef struct Noise:
+    const int32_t *table         # word ids in proportion to their smoothed counts
+    Py_ssize_t size
+    const float *log_counts      # ln of the smoothed word counts
+    double log_base              # 2 ln Σc - ln Σx: with them, the PMI of one co-occurrence
+    double weight                # loss weight of an unobserved pair
+
+
+cdef inline double _update(const Model *m, int32_t i, int32_t j, float target, float lam, int hinge) noexcept nogil:
+    return nz_glove_update(m.vectors + <Py_ssize_t> i * m.dim, m.vector_grads + <Py_ssize_t> i * m.dim,
+                           m.contexts + <Py_ssize_t> j * m.dim, m.context_grads + <Py_ssize_t> j * m.dim,
+                           m.dim, target, lam, m.eta, hinge)
+
+
+cdef inline bint _observed(const Pairs *p, int32_t a, int32_t b) noexcept nogil:
     """Whether the pair (a, b), a < b, is stored: binary search in row a's sorted columns."""
-    cdef int64_t lo = indptr[a], hi = indptr[a + 1], mid
+    cdef int64_t lo = p.indptr[a], hi = p.indptr[a + 1], mid
     while lo < hi:
         mid = (lo + hi) // 2
-        if cols[mid] < b:
+        if p.cols[mid] < b:
             lo = mid + 1
-        elif cols[mid] > b:
+        elif p.cols[mid] > b:
             hi = mid
         else:
             return True
@@ -112,54 +114,128 @@ cdef inline uint64_t _next_random(uint64_t *state) noexcept nogil:
     return state[0] * 0x2545F4914F6CDD1DULL
 
 
-def train_unobserved(float[:, ::1] vectors, float[:, ::1] vector_grads, float[:, ::1] contexts,
-                     float[:, ::1] context_grads, const int64_t[::1] indptr, const int32_t[::1] cols,
-                     const int32_t[::1] noise, const float[::1] log_counts, double log_base, double weight,
-                     Py_ssize_t samples, uint64_t seed, double eta, bint separate):
-    """`samples` word pairs drawn from the `noise` table (word ids repeated in
-    proportion to their smoothed counts, as word2vec's negatives): those that
-    never co-occur (not in the CSR `indptr`/`cols` of the stored pairs, row <
-    col) have a PMI below that of one co-occurrence, log_base - log_counts[i] -
-    log_counts[j], so a larger <v_i, c_j> is pulled down to it (a squared
-    hinge, as Swivel treats unobserved pairs).  Returns how many were updated."""
-    cdef Py_ssize_t t, updated = 0, table = noise.shape[0]
-    cdef int dim = vectors.shape[1], slot
-    cdef int32_t i, j
-    cdef int32_t ahead_i[PREFETCH_AHEAD]
-    cdef int32_t ahead_j[PREFETCH_AHEAD]
-    cdef float bound
-    cdef uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 1
-    if table == 0:
-        return 0
-    with nogil:
-        # pairs are drawn PREFETCH_AHEAD steps before their use and their rows
-        # requested then: each step is otherwise a chain of cache misses
-        for slot in range(PREFETCH_AHEAD):
-            ahead_i[slot] = noise[_next_random(&state) % table]
-            ahead_j[slot] = noise[_next_random(&state) % table]
-        for t in range(samples):
-            slot = t % PREFETCH_AHEAD
-            i = ahead_i[slot]
-            j = ahead_j[slot]
-            ahead_i[slot] = noise[_next_random(&state) % table]
-            ahead_j[slot] = noise[_next_random(&state) % table]
-            nz_prefetch_row(&vectors[ahead_i[slot], 0], dim)
-            nz_prefetch_row(&contexts[ahead_j[slot], 0], dim)
-            if i == j:
-                continue
-            bound = <float> (log_base - log_counts[i] - log_counts[j])
-            # most draws are below the bound already: skip them before the search
-            if nz_dot(&vectors[i, 0], &contexts[j, 0], dim) <= bound and (
-                    not separate or nz_dot(&vectors[j, 0], &contexts[i, 0], dim) <= bound):
-                continue
-            if _observed(indptr, cols, i if i < j else j, j if i < j else i):
-                continue
-            if separate:
-                updated += nz_glove_update(&vectors[i, 0], &vector_grads[i, 0], &contexts[j, 0],
-                                           &context_grads[j, 0], dim, bound, weight, eta, 1) > 0
-                updated += nz_glove_update(&vectors[j, 0], &vector_grads[j, 0], &contexts[i, 0],
-                                           &context_grads[i, 0], dim, bound, weight, eta, 1) > 0
-            else:
-                updated += nz_glove_update(&vectors[i, 0], &vector_grads[i, 0], &vectors[j, 0],
-                                           &vector_grads[j, 0], dim, bound, weight, eta, 1) > 0
-    return updated
+cdef class Trainer:
+    """The arrays of one training run, gathered once into C structs.  Several
+    threads may call the training methods at once (Hogwild: no locks), so
+    results are exactly reproducible with one thread only.
+
+    Parameters: the vectors and their accumulators (float32 [n, dim]; contexts
+    may be the vectors themselves), the stored pairs (rows, cols int32 sorted
+    by row with row < col, targets and weights float32, CSR indptr int64 [n+1]),
+    the noise table (int32 word ids), the smoothed log counts (float32 [n]),
+    log_base, the unobserved pairs' weight, AdaGrad's eta, and whether word
+    and context vectors are separate."""
+    cdef Model model
+    cdef Pairs pairs
+    cdef Noise noise
+    cdef object keep             # the arrays the structs point into
+
+    def __cinit__(self, float[:, ::1] vectors not None, float[:, ::1] vector_grads not None,
+                  float[:, ::1] contexts not None, float[:, ::1] context_grads not None,
+                  const int32_t[::1] rows not None, const int32_t[::1] cols not None,
+                  const float[::1] targets not None, const float[::1] weights not None,
+                  const int64_t[::1] indptr not None, const int32_t[::1] noise not None,
+                  const float[::1] log_counts not None, double log_base, double unobserved_weight,
+                  double eta, bint separate):
+        cdef Py_ssize_t n = vectors.shape[0]
+        if (vector_grads.shape[0] != n or contexts.shape[0] != n or context_grads.shape[0] != n
+                or vector_grads.shape[1] != vectors.shape[1] or contexts.shape[1] != vectors.shape[1]
+                or context_grads.shape[1] != vectors.shape[1]):
+            raise ValueError("vectors, contexts and their accumulators must have the same shape")
+        if cols.shape[0] != rows.shape[0] or targets.shape[0] != rows.shape[0] or weights.shape[0] != rows.shape[0]:
+            raise ValueError("one row, column, target and weight per pair")
+        if indptr.shape[0] != n + 1 or log_counts.shape[0] != n:
+            raise ValueError("indptr needs n + 1 entries and log_counts n")
+        self.keep = (vectors, vector_grads, contexts, context_grads, rows, cols, targets, weights, indptr, noise,
+                     log_counts)
+        self.model.vectors = &vectors[0, 0] if n else NULL
+        self.model.vector_grads = &vector_grads[0, 0] if n else NULL
+        self.model.contexts = &contexts[0, 0] if n else NULL
+        self.model.context_grads = &context_grads[0, 0] if n else NULL
+        self.model.dim = vectors.shape[1]
+        self.model.eta = eta
+        self.model.separate = separate
+        self.pairs.n_pairs = rows.shape[0]
+        self.pairs.rows = &rows[0] if rows.shape[0] else NULL
+        self.pairs.cols = &cols[0] if rows.shape[0] else NULL
+        self.pairs.targets = &targets[0] if rows.shape[0] else NULL
+        self.pairs.weights = &weights[0] if rows.shape[0] else NULL
+        self.pairs.indptr = &indptr[0]
+        self.noise.table = &noise[0] if noise.shape[0] else NULL
+        self.noise.size = noise.shape[0]
+        self.noise.log_counts = &log_counts[0] if n else NULL
+        self.noise.log_base = log_base
+        self.noise.weight = unobserved_weight
+
+    def train_slice(self, const int64_t[::1] order not None, Py_ssize_t start, Py_ssize_t stop):
+        """One pass over the pairs order[start:stop]; returns the summed weighted squared error."""
+        cdef Py_ssize_t t, p, ahead
+        cdef int32_t i, j
+        cdef double loss = 0.0
+        cdef const Model *m = &self.model
+        cdef const Pairs *pairs = &self.pairs
+        if start < 0 or stop > order.shape[0]:
+            raise ValueError("slice out of range")
+        if stop <= start:
+            return 0.0
+        with nogil:
+            for t in range(start, stop):
+                if t + PREFETCH_AHEAD < stop:
+                    ahead = order[t + PREFETCH_AHEAD]
+                    nz_prefetch_row(m.contexts + <Py_ssize_t> pairs.cols[ahead] * m.dim, m.dim)
+                    nz_prefetch_row(m.context_grads + <Py_ssize_t> pairs.cols[ahead] * m.dim, m.dim)
+                p = order[t]
+                i = pairs.rows[p]
+                j = pairs.cols[p]
+                loss += _update(m, i, j, pairs.targets[p], pairs.weights[p], 0)
+                if m.separate:
+                    loss += _update(m, j, i, pairs.targets[p], pairs.weights[p], 0)
+        return loss
+
+    def train_unobserved(self, Py_ssize_t samples, uint64_t seed):
+        """`samples` word pairs drawn from the noise table (as word2vec's
+        negatives): those that never co-occur have a PMI below that of one
+        co-occurrence, log_base - log_counts[i] - log_counts[j], so a larger
+        <v_i, c_j> is pulled down to it (a squared hinge, as Swivel treats
+        unobserved pairs).  Returns how many were updated."""
+        cdef Py_ssize_t t, updated = 0
+        cdef int slot
+        cdef int32_t i, j
+        cdef int32_t ahead_i[PREFETCH_AHEAD]
+        cdef int32_t ahead_j[PREFETCH_AHEAD]
+        cdef float bound
+        cdef uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 1
+        cdef const Model *m = &self.model
+        cdef const Noise *noise = &self.noise
+        cdef Py_ssize_t size = noise.size
+        cdef int dim = m.dim
+        if size == 0:
+            return 0
+        with nogil:
+            # pairs are drawn PREFETCH_AHEAD steps before their use and their rows
+            # requested then: each step is otherwise a chain of cache misses
+            for slot in range(PREFETCH_AHEAD):
+                ahead_i[slot] = noise.table[_next_random(&state) % size]
+                ahead_j[slot] = noise.table[_next_random(&state) % size]
+            for t in range(samples):
+                slot = t % PREFETCH_AHEAD
+                i = ahead_i[slot]
+                j = ahead_j[slot]
+                ahead_i[slot] = noise.table[_next_random(&state) % size]
+                ahead_j[slot] = noise.table[_next_random(&state) % size]
+                nz_prefetch_row(m.vectors + <Py_ssize_t> ahead_i[slot] * dim, dim)
+                nz_prefetch_row(m.contexts + <Py_ssize_t> ahead_j[slot] * dim, dim)
+                if i == j:
+                    continue
+                bound = <float> (noise.log_base - noise.log_counts[i] - noise.log_counts[j])
+                # most draws are below the bound already: skip them before the search
+                if nz_dot(m.vectors + <Py_ssize_t> i * dim, m.contexts + <Py_ssize_t> j * dim, dim) <= bound and (
+                        not m.separate or
+                        nz_dot(m.vectors + <Py_ssize_t> j * dim, m.contexts + <Py_ssize_t> i * dim, dim) <= bound):
+                    continue
+                if _observed(&self.pairs, i if i < j else j, j if i < j else i):
+                    continue
+                updated += _update(m, i, j, bound, <float> noise.weight, 1) > 0
+                if m.separate:
+                    updated += _update(m, j, i, bound, <float> noise.weight, 1) > 0
+        return updated

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from typing import Callable
 
 import numpy as np
 import scipy.sparse
 
 from .._ext import glove as _glove
+from ..parallel import Workers
 from .cooccur import pair_keys
 
 log = logging.getLogger("nlpzero")
@@ -121,32 +121,25 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     noise = _noise_table(smoothed)
     indptr = np.searchsorted(rows, np.arange(n + 1)).astype(np.int64)
     n_unobserved = int(unobserved * n_pairs)
-    for epoch in range(1, epochs + 1):
-        order = _block_shuffle(n_pairs, rng)
-        bounds = np.linspace(0, n_pairs, max(jobs, 1) + 1).astype(np.int64)
-        losses = [0.0] * max(jobs, 1)
+    trainer = _glove.Trainer(vectors, vector_grads, contexts, context_grads, rows, cols, targets, weights, indptr,
+                             noise, log_counts, log_base, UNOBSERVED_WEIGHT, eta, separate)
+    jobs = max(jobs, 1)
+    with Workers(jobs) as workers:
+        for epoch in range(1, epochs + 1):
+            order = _block_shuffle(n_pairs, rng)
+            bounds = np.linspace(0, n_pairs, jobs + 1).astype(np.int64)
+            seeds = rng.integers(1, 2 ** 63, jobs)
 
-        seeds = rng.integers(1, 2 ** 63, max(jobs, 1))
+            def run(t):
+                loss = trainer.train_slice(order, int(bounds[t]), int(bounds[t + 1]))
+                if n_unobserved:
+                    trainer.train_unobserved(n_unobserved // jobs, int(seeds[t]))
+                return loss
 
-        def run(t):
-            losses[t] = _glove.train_slice(vectors, vector_grads, contexts, context_grads, rows, cols, targets,
-                                           weights, order, int(bounds[t]), int(bounds[t + 1]), eta, separate)
-            if n_unobserved:
-                _glove.train_unobserved(vectors, vector_grads, contexts, context_grads, indptr, cols, noise,
-                                        log_counts, log_base, UNOBSERVED_WEIGHT, n_unobserved // max(jobs, 1),
-                                        int(seeds[t]), eta, separate)
-        if jobs <= 1:
-            run(0)
-        else:
-            workers = [threading.Thread(target=run, args=(t,)) for t in range(jobs)]
-            for w in workers:
-                w.start()
-            for w in workers:
-                w.join()
-        mean_loss = sum(losses) / max(n_pairs, 1)
-        log.debug("glove epoch %d: loss %.5f", epoch, mean_loss)
-        if progress is not None:
-            progress(epoch, mean_loss)
+            mean_loss = sum(workers.run(run, [(t,) for t in range(jobs)])) / max(n_pairs, 1)
+            log.debug("glove epoch %d: loss %.5f", epoch, mean_loss)
+            if progress is not None:
+                progress(epoch, mean_loss)
     if model == "concat":
         return np.hstack([vectors, contexts])
     if model == "sum":
