@@ -70,7 +70,7 @@ def main():
     print(f"\nparsing: {len(sample)} sentences ({words / max(len(sample), 1):.1f} words on average) in "
           f"{parse_seconds:.2f} s = {len(sample) / parse_seconds:,.0f} sentences/s")
     print(f"\n{len(templates):,} templates; top 20 non-trivial:")
-    for template, count in templates.top(20, trivial=False):
+    for template, count in templates.most_common(20, trivial=False):
         print(f"  {count:8d}  {' '.join('[X]' if w is None else w for w in template)}")
     shown = [t for t in trees if t.children and len(t.words) >= 5][:2]
     for tree in shown:

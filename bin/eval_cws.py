@@ -93,7 +93,7 @@ def main():
     lexicon = nlpzero.discover(list(args.train) + [args.test], **options)
     seconds = time.perf_counter() - start
     if args.top:
-        lexicon = nlpzero.Lexicon(lexicon.top(args.top))
+        lexicon = nlpzero.Lexicon(lexicon.most_common(args.top))
     if args.save_lexicon:
         lexicon.save(args.save_lexicon)
     tokenizer = nlpzero.Tokenizer(lexicon)

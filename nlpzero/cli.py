@@ -288,7 +288,7 @@ def discover_command(corpus, output, method, order, min_count, refine, unit, top
     if known is not None:
         lexicon = new_words(lexicon, known)
     if output is None:
-        shown = Lexicon(lexicon.top(), columns=lexicon.columns, scores=lexicon.scores).multi_character()
+        shown = Lexicon(lexicon.most_common(), columns=lexicon.columns, scores=lexicon.scores).multi_character()
         shown.write(sys.stdout, fmt, limit=top or 50, header=False)
         return
     written = lexicon.save(output, format=fmt, limit=top)
@@ -512,8 +512,11 @@ TEMPLATES = _template_defaults()
 @click.option("--min-pmi", type=float, default=TEMPLATES["min_pmi"], show_default=True,
               help="Strong pairs have PMI above this.")
 @click.option("--top", type=click.IntRange(1), default=None, help="Keep the K most frequent  [printed: 30].")
+@jobs_option("tokenize")
+@spill_options("Memory for the pair table")
 @corpus_options
-def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, encoding, quiet):
+def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, jobs, threads, max_memory, temp_dir,
+                      encoding, quiet):
     """Find the frequent sentence templates of CORPUS ("[X] 怎么样", "为什么 [X]").
 
     CORPUS is files, directories or globs (not '-': it is read twice).
@@ -525,6 +528,7 @@ def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, 
     source = open_corpus(corpus, encoding)
     output_check(output, source, lexicon)
     found = find_templates(source, Tokenizer.load(lexicon), window=window, min_count=min_count, min_pmi=min_pmi,
+                           jobs=_jobs(jobs, threads), max_memory=max_memory, temp_dir=temp_dir,
                            progress=progress_for(quiet))
     if output is None:
         found.write(sys.stdout, limit=top or 30, trivial=False)

@@ -126,7 +126,7 @@ class Lexicon:
         return Lexicon(((w, c) for w, c in self._counts.items() if len(w) > 1), columns=self.columns,
                        scores={w: s for w, s in self.scores.items() if len(w) > 1})
 
-    def top(self, k: int | None = None) -> list[tuple[str, int]]:
+    def most_common(self, k: int | None = None) -> list[tuple[str, int]]:
         """The k most frequent (word, count) pairs; ties in code-point order."""
         ranked = sorted(self._counts.items(), key=lambda wc: (-wc[1], wc[0]))
         return ranked if k is None else ranked[:k]
@@ -153,11 +153,11 @@ class Lexicon:
         self.total -= count
         return count
 
-    def merge(self, other: "Lexicon") -> "Lexicon":
-        """Add `other`'s counts into this lexicon (in place); returns self."""
+    def update(self, other: "Lexicon") -> None:
+        """Add `other`'s counts into this lexicon, in place (as Counter.update
+        does; functions such as :func:`nlpzero.merge` return new objects)."""
         for word, count in other.items():
             self.add(word, self._counts.get(word, 0) + count)
-        return self
 
     def segment(self, text: str, exclude: str | None = None, cuttable: Sequence[bool] | None = None) -> list[str]:
         """Max-probability segmentation of a short string with this lexicon (plain
@@ -303,7 +303,7 @@ class Lexicon:
         """Write to a text stream in `format`; returns the number of words written.
         jieba's format cannot hold words with <NUM> or whitespace: they are left
         out.  `header` False leaves out the TSV header line (for display)."""
-        entries = self.top(limit) if sort else list(self._counts.items())[:limit]
+        entries = self.most_common(limit) if sort else list(self._counts.items())[:limit]
         if format == "json":
             head = json.dumps({"format": "nlpzero-lexicon", "version": TSV_VERSION,
                                "columns": ["count", *self.columns]}, ensure_ascii=False)

@@ -122,7 +122,7 @@ def merge_rows(sources: list[tuple[np.ndarray, np.ndarray]], width: int, min_cou
     sources = [(np.ascontiguousarray(r), o) for r, o in sources if len(r)]
     if not sources:
         return empty_rows(width)
-    if len(sources) == 1 and min_count <= 1:
+    if len(sources) == 1 and min_count <= 1 and out is None:
         return sources[0]
     upper = sum(len(r) for r, _ in sources)
     if out is None:

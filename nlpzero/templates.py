@@ -109,6 +109,16 @@ class TemplateFinder:
         self.spill = Spill(temp_dir, prefix="nlpzero-templates-")
         self._merged = empty_rows(1)            # pairs merged by an earlier pair_counts()
 
+    def close(self) -> None:
+        """Remove the pair runs spilled to disk."""
+        self.spill.close()
+
+    def __enter__(self) -> "TemplateFinder":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     @property
     def total_words(self) -> int:
         return int(self.word_counts.sum())
@@ -175,7 +185,8 @@ class TemplateFinder:
 
 
 def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int | None = None,
-                   min_pmi: float = DEFAULT_MIN_PMI, progress=None, **corpus_options) -> "Templates":
+                   min_pmi: float = DEFAULT_MIN_PMI, jobs: int | None = None, max_memory: int | None = None,
+                   temp_dir: str | None = None, progress=None, **corpus_options) -> "Templates":
     """The templates of a corpus: what ``nlpzero templates`` does.
 
     Parameters
@@ -190,11 +201,17 @@ def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int
         Rarest pair and template kept (default: grows with the corpus, as in discovery).
     min_pmi
         Strong pairs have a PMI (natural log) above this.
+    jobs
+        Threads to tokenize with (default: all cores, at most 8).
+    max_memory, temp_dir
+        The pair table's budget in bytes (default a third of RAM), beyond which
+        sorted runs are spilled to `temp_dir` and merged.
     progress
         A :class:`nlpzero.progress.Progress` told about both passes.
     """
     from .corpus import as_corpus
     from .errors import InputError
+    from .parallel import default_jobs
     from .progress import as_progress
     from .tokenizer import Tokenizer
     from .vectors.cooccur import token_lines
@@ -207,12 +224,15 @@ def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int
 
     def corpus_sentences(label):
         with progress.task(label, total=corpus.total_bytes, unit="B") as advance:
-            yield from sentences(token_lines(corpus.with_options(progress=advance), tokenizer))
+            yield from sentences(token_lines(corpus.with_options(progress=advance), tokenizer, jobs))
 
-    finder = TemplateFinder(window).train(corpus_sentences("templates: counting pairs"))
-    if finder.total_words == 0:
-        raise InputError("the corpus holds no words: no templates to find")
-    return finder.find(corpus_sentences("templates: counting templates"), min_count=min_count, min_pmi=min_pmi)
+    jobs = jobs or default_jobs()
+    with TemplateFinder(window, max_memory, temp_dir) as finder:
+        finder.train(corpus_sentences("templates: counting pairs"))
+        if finder.total_words == 0:
+            raise InputError("the corpus holds no words: no templates to find")
+        return finder.find(corpus_sentences("templates: counting templates"), min_count=min_count,
+                           min_pmi=min_pmi)
 
 
 def sentence_templates(ws: Sequence[str], ids: Sequence[int], strong: set, window: int) -> list[Template]:
@@ -268,7 +288,8 @@ class Templates:
     def logprob(self, template: Template) -> float:
         return math.log(self.counts[template]) - math.log(max(self.total, 1))
 
-    def top(self, k: int | None = None, trivial: bool = True) -> list[tuple[Template, int]]:
+    def most_common(self, k: int | None = None, trivial: bool = True) -> list[tuple[Template, int]]:
+        """The k most frequent templates (all with k None; without the trivial ones unless `trivial`)."""
         ranked = sorted(((t, c) for t, c in self.counts.items() if trivial or not is_trivial(t)),
                         key=lambda tc: (-tc[1], template_text(tc[0])))
         return ranked[:k]
@@ -320,7 +341,7 @@ class Templates:
             self.write(out)
 
     def write(self, out, limit: int | None = None, trivial: bool = True) -> None:
-        entries = [(t, c) for t, c in self.top(limit, trivial) if not any(i and " " in i for i in t)]
+        entries = [(t, c) for t, c in self.most_common(limit, trivial) if not any(i and " " in i for i in t)]
         out.write(f"{HEADER} {VERSION} templates={len(entries)} total={self.total}\n")
         for template, c in entries:
             out.write(f"{template_text(template)}\t{c}\n")

@@ -95,7 +95,7 @@ def test_planted_words_are_found(tmp_path, method, sentences, rate):
     path = tmp_path / "planted.txt"
     path.write_text("\n".join(lines), encoding="utf-8")
     lexicon = discover(str(path), method=method, jobs=2)
-    multi = [(w, c) for w, c in lexicon.top() if len(w) > 1]
+    multi = [(w, c) for w, c in lexicon.most_common() if len(w) > 1]
     assert {w for w, _ in multi[:len(planted)]} == set(planted)      # mixed-script words included
     # chance pairs of noise characters may pass on so small a corpus, but rarely
     assert all(c < 0.02 * multi[len(planted) - 1][1] for _, c in multi[len(planted):]), multi[len(planted):][:10]
@@ -107,7 +107,7 @@ def test_novel_names(tmp_path, novel_text):
     path = tmp_path / "novel.txt"
     path.write_text(novel_text, encoding="utf-8")
     lexicon = discover(str(path))
-    top = [w for w, _ in lexicon.top(300) if len(w) > 1]
+    top = [w for w, _ in lexicon.most_common(300) if len(w) > 1]
     for name in ("宝玉", "黛玉", "贾母", "笑道"):
         assert name in top
     assert lexicon.columns == ("gain",) and lexicon.scores["宝玉"][0] > 0

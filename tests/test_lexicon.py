@@ -31,10 +31,10 @@ def test_editing_and_probabilities():
     lex = Lexicon({"中国": 6, "人": 2})
     lex.add("中国", 8)
     lex.add("人民", 2)
-    assert lex.total == 12 and lex.top(1) == [("中国", 8)]
+    assert lex.total == 12 and lex.most_common(1) == [("中国", 8)]
     assert lex.remove("人") == 2 and "人" not in lex and lex.total == 10
     assert lex.logprob("人民") == pytest.approx(-1.6094379) and lex.logprob("无") == float("-inf")
-    lex.merge(Lexicon({"人民": 3, "国家": 1}))
+    lex.update(Lexicon({"人民": 3, "国家": 1}))
     assert lex["人民"] == 5 and lex["国家"] == 1 and lex.total == 14
     with pytest.raises(ValueError):
         lex.add("a\tb", 1)

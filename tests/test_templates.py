@@ -32,7 +32,7 @@ def test_finder_recovers_planted_templates_incrementally():
     finder = TemplateFinder(window=5)
     finder.train(data[:3000]).train(data[3000:])          # incremental training works
     found = finder.find(data)
-    top = [t for t, _ in found.top(5, trivial=False)]
+    top = [t for t, _ in found.most_common(5, trivial=False)]
     assert set(PLANTED) <= set(top), [template_text(t) for t in top]
     assert all(not any(w.startswith("词") for w in t if w) for t in top[:3])
 

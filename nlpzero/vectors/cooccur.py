@@ -29,15 +29,18 @@ _BATCH_TOKENS = 1 << 20
 _SLOT_BYTES = 22                    # a 16-byte table slot per pair, tables at most three quarters full
 
 
-def token_lines(corpus, tokenizer: Tokenizer | None = None) -> Iterator[list[str]]:
-    """The tokens of each line: whitespace-separated when `tokenizer` is None,
-    else the tokenizer's tokens without whitespace."""
+def token_lines(corpus, tokenizer: Tokenizer | None = None, jobs: int = 1) -> Iterator[list[str]]:
+    """The tokens of each non-empty line: whitespace-separated when `tokenizer`
+    is None, else the tokenizer's tokens without whitespace (`jobs` threads)."""
     corpus = as_corpus(corpus)
-    for line in corpus.lines():
-        if tokenizer is None:
+    if tokenizer is None:
+        for line in corpus.lines():
             tokens = line.split()
-        else:
-            tokens = [t for t in tokenizer.tokenize(line) if not t.isspace()]
+            if tokens:
+                yield tokens
+        return
+    for tokens in tokenizer.tokenize_many(corpus.lines(), jobs=jobs):
+        tokens = [t for t in tokens if not t.isspace()]
         if tokens:
             yield tokens
 

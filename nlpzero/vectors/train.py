@@ -91,20 +91,17 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
 
     def lines(label):
         with progress.task(label, total=corpus.total_bytes, unit="B") as advance:
-            yield from token_lines(corpus.with_options(progress=advance), lexicon)
+            yield from token_lines(corpus.with_options(progress=advance), lexicon, jobs)
 
+    vocabulary = build_vocabulary(lines("vectors: counting words"), min_count=min_count, max_vocab=max_vocab)
+    if len(vocabulary) < 2:
+        raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
     if method == "word2vec":
         with progress.task("vectors: word2vec epochs", total=epochs, unit="epochs") as advance:
-            vocabulary, vectors = train_word2vec(lines("vectors: reading tokens"), dim=dim or WORD2VEC_DIM,
-                                                 window=window, epochs=epochs, min_count=min_count,
-                                                 max_vocab=max_vocab, sample=sample, jobs=jobs, seed=seed,
-                                                 temp_dir=temp_dir, on_epoch=lambda: advance(1))
-        if len(vocabulary) < 2:
-            raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
+            vectors = train_word2vec(lines("vectors: writing tokens"), vocabulary, dim=dim or WORD2VEC_DIM,
+                                     window=window, epochs=epochs, sample=sample, jobs=jobs, seed=seed,
+                                     temp_dir=temp_dir, on_epoch=lambda: advance(1))
     else:
-        vocabulary = build_vocabulary(lines("vectors: counting words"), min_count=min_count, max_vocab=max_vocab)
-        if len(vocabulary) < 2:
-            raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
         cooc, counts = cooccurrence(lines("vectors: counting co-occurrences"), vocabulary, window=window,
                                     weighting=weighting, sample=sample, seed=seed, max_memory=max_memory,
                                     temp_dir=temp_dir)
