@@ -20,7 +20,9 @@ from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
 from .lexicon import FORMATS, Lexicon, jieba_dictionary_path
 from .parallel import default_jobs
 from .progress import SILENT, TerminalProgress, print_above
+from .templates import find_templates
 from .tokenizer import Tokenizer
+from .vectors.train import train_vectors
 
 log = logging.getLogger("nlpzero")
 
@@ -352,12 +354,7 @@ def _is_regular(stream) -> bool:
 
 # ---------------------------------------------------------------- vectors
 
-def _vector_defaults():
-    from .vectors.train import train_vectors
-    return defaults(train_vectors)
-
-
-VECTORS = _vector_defaults()
+VECTORS = defaults(train_vectors)
 
 
 @main.command("vectors")
@@ -417,8 +414,6 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
       nlpzero discover news.txt -o news.tsv && nlpzero vectors news.txt -l news.tsv -o news.vec
       nlpzero vectors text8.txt --tokenized --method word2vec -o text8.vec
     """
-    from .vectors.train import train_vectors
-
     if bool(lexicon) == tokenized:
         raise InputError("give either -l LEXICON (to tokenize) or --tokenized (already tokenized), not both or neither")
     if "-" in corpus:
@@ -493,12 +488,7 @@ def keywords_command(vectors_path, k, lexicon, sentence):
 
 # ---------------------------------------------------------------- templates
 
-def _template_defaults():
-    from .templates import find_templates
-    return defaults(find_templates)
-
-
-TEMPLATES = _template_defaults()
+TEMPLATES = defaults(find_templates)
 
 
 @main.command("templates")
@@ -521,8 +511,6 @@ def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, 
 
     CORPUS is files, directories or globs (not '-': it is read twice).
     Without -o, prints the top non-trivial templates ([X] w [X] is trivial)."""
-    from .templates import find_templates
-
     if "-" in corpus:
         raise InputError("templates reads its corpus twice: give files, not - (stdin)")
     source = open_corpus(corpus, encoding)

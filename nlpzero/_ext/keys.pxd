@@ -34,16 +34,6 @@ cdef inline uint64_t mix64(uint64_t x) noexcept nogil:
     return x
 
 
-cdef inline uint64_t mix(uint64_t x) noexcept nogil:
-    # the in-memory tables' mixer (never reaches a file)
-    x ^= x >> 31
-    x *= 0x7fb5d329728ea185ULL
-    x ^= x >> 27
-    x *= 0x81dadef4bc2f3ee7ULL
-    x ^= x >> 33
-    return x
-
-
 cdef inline uint64_t hash_key(const uint64_t *key, int width) noexcept nogil:
     cdef uint64_t h = mix64(key[0])
     cdef int i

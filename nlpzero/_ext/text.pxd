@@ -109,25 +109,19 @@ cdef inline Py_ssize_t utf8_decode(const uint8_t *src, Py_ssize_t n, uint32_t *o
             m += 1
             i += 1
             continue
-        lo = 0x80
-        hi = 0xBF
+        # the continuation byte range after the lead byte excludes overlong
+        # forms (E0, F0), surrogates (ED) and code points above U+10FFFF (F4)
+        lo = 0xA0 if b == 0xE0 else (0x90 if b == 0xF0 else 0x80)
+        hi = 0x9F if b == 0xED else (0x8F if b == 0xF4 else 0xBF)
         if 0xC2 <= b <= 0xDF:
             need = 1
             cp = b & 0x1F
         elif 0xE0 <= b <= 0xEF:
             need = 2
             cp = b & 0x0F
-            if b == 0xE0:
-                lo = 0xA0
-            elif b == 0xED:
-                hi = 0x9F
         elif 0xF0 <= b <= 0xF4:
             need = 3
             cp = b & 0x07
-            if b == 0xF0:
-                lo = 0x90
-            elif b == 0xF4:
-                hi = 0x8F
         else:
             out[m] = 0xFFFD
             m += 1

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import logging
 import math
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
-import scipy.sparse
 
 from .._ext import glove as _glove
 from ..parallel import Workers
 from .cooccur import pair_keys
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 log = logging.getLogger("nlpzero")
 MODELS = ("shared", "concat", "sum")
@@ -103,6 +105,7 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     # word's vector stays in cache across its block, at little cost to the shuffle
     keys = pair_keys(cooc.row, cooc.col)
     if not np.all(keys[1:] >= keys[:-1]):          # cooccurrence() returns them sorted: no copy then
+        import scipy.sparse
         by_row = np.argsort(keys)                  # 3x faster than lexsort on (row, col)
         cooc = scipy.sparse.coo_matrix((cooc.data[by_row], (cooc.row[by_row], cooc.col[by_row])), shape=cooc.shape)
         del by_row
