@@ -259,6 +259,22 @@ class Corpus:
     ``Corpus(["a.txt", "dir/", "*.gz", "-"], encoding="gb18030")``.  Text is
     read in blocks of at most 1 MiB whatever the line length, decoded with
     invalid bytes replaced by U+FFFD (their number is logged once per file).
+
+    Parameters
+    ----------
+    inputs
+        Files, directories (read recursively, hidden entries skipped), glob
+        patterns, or ``-`` for stdin (which can be read only once).
+    encoding
+        Any Python codec; text mostly invalid in it is refused.
+    word_chars
+        The segmentation rule: a :class:`WordChars`, a regex character class
+        or a predicate (default: :meth:`WordChars.default`).
+    progress
+        Called with the bytes read since its last call.
+    skip_binary_in_directories
+        A binary file found in a directory or by a glob is skipped with a
+        warning (one named outright is always an error).
     """
 
     inputs: list[str]

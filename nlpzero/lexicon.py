@@ -66,6 +66,16 @@ class Lexicon:
     >>> lex = Lexicon({"中国": 10, "人": 5})
     >>> lex["中国"], lex.total, round(lex.logprob("人"), 3)
     (10, 15, -1.099)
+
+    Parameters
+    ----------
+    counts
+        A word -> count dict or (word, count) pairs (counts are non-negative
+        integers below 2**63).
+    columns
+        Names of the extra score columns (discovery writes "gain").
+    scores
+        word -> tuple of scores, one per column.
     """
 
     def __init__(self, counts: dict[str, int] | Iterable[tuple[str, int]] | None = None,

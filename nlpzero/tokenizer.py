@@ -64,6 +64,14 @@ class Tokenizer:
     >>> tok = Tokenizer(Lexicon({"中国": 10, "人民": 8, "中": 2, "国人": 1}))
     >>> tok.tokenize("中国人民iPhone12！！")
     ['中国', '人民', 'iPhone12', '！！']
+
+    Parameters
+    ----------
+    lexicon
+        A :class:`~nlpzero.Lexicon` or a word -> count dict; p(w) = count / total.
+    split_runs
+        Let lexicon words cut runs of letters/digits, as jieba does; by
+        default a run ("iPhone12", "3.14") is never cut.
     """
 
     def __init__(self, lexicon: Lexicon | dict, split_runs: bool = False):

@@ -3,7 +3,8 @@ that <v_i, v_j> = PMI(i, j) = ln(x_ij · Σc² / (Σx · c_i · c_j)), with x th
 window co-occurrence counts (self-pairs excluded) and c the word counts.
 
 Loss Σ λ_ij (<v_i, v_j> - PMI_ij)², λ = (x / x_max)^α, or min(x / x_max, 1)^α
-with `truncate` (the author's default), AdaGrad (η 0.1, accumulators from 1), initialisation U(-0.5, 0.5)/dim;
+with `truncate` (the author's default), AdaGrad (step η, accumulators from 1),
+initialisation U(-0.5, 0.5)/dim;
 the loop is compiled (``nlpzero/_ext/glove.pyx``) and runs on several threads.
 Word pairs that never co-occur are sampled too, and their product pulled down
 to at most the PMI of a single co-occurrence (a squared hinge, as Swivel does:
@@ -53,37 +54,47 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
                 truncate: bool = False, eta: float = DEFAULT_LEARNING_RATE, model: str = "shared", seed: int = 1,
                 smoothing: float = 0.75, unobserved: float = 0.5,
                 progress: Callable[[int, float], None] | None = None) -> np.ndarray:
-    """Train and return the word vectors (float32, one row per word) from the
-    co-occurrence counts and the word counts of the stream they were taken
-    from (both as returned by :func:`~nlpzero.vectors.cooccurrence`).
-    `model`: shared vectors, or separate word/context vectors concatenated or summed.
-    Defaults, measured on the English text8-like corpus (dim 100, 15 epochs,
-    questions-words analogy over 30k words / WordSim-353): the published ones
-    (x_max 100, truncated, no smoothing) give 0.146 / 0.29; untruncated 0.177 /
-    0.32; with context smoothing 0.75 (`smoothing`, see :func:`pmi_targets`)
-    0.191 / 0.37; and x_max 10 -- untruncated, x_max only scales the weights,
-    i.e. the AdaGrad step against its initial accumulator -- 0.230 / 0.41
-    (x_max 1 and 3 within 0.006).  Counting the pairs after word2vec's
-    subsampling (sample 1e-3) with its linear distance weights (window 10; see
-    :func:`~nlpzero.vectors.cooccur.cooccurrence`): 0.269 / 0.42 (sample 1e-4
-    0.270, 1e-5 0.207; x_max 5 / 30: 0.262 / 0.245; η 0.2: 0.263; a PMI shift
-    of ±1: 0.242 / 0.259; separate vectors summed, 8 epochs: 0.233; linear
-    weights without subsampling: 0.230; 22 epochs: 0.257).  Fitting only the
-    observed pairs leaves the vectors free to give never co-occurring words a
-    large product; `unobserved` random pairs per stored pair and epoch (see
-    `_glove.train_unobserved`) fix that: 0.5 of them at weight 1, 12 epochs,
-    0.283 / 0.418 and 0.284 / 0.424 (two seeds) in less time than 15 epochs
-    without (weight 0.18, 0.5, 2: 0.278, 0.282, 0.282; 1 per pair: 0.283; 10
-    epochs: 0.268; 14: 0.287, 0.292).  The hinge terms make a larger AdaGrad
-    step pay off (without them η 0.2 lost): η 0.15 gives 0.294 / 0.426 and
-    0.291 / 0.452 (two seeds), η 0.2 0.295 / 0.444, so `eta` defaults to 0.15
-    instead of the standard 0.1.  All the figures above let windows run across
-    the corpus's line (article) ends; `nlpzero vectors`, whose windows stop at
-    line ends, measures about 0.01 less: 0.284 / 0.44 and 0.286 / 0.44 (two
-    seeds) at 12 epochs, 0.294 / 0.46 and 0.289 / 0.45 (two runs) at 14, 0.290
-    at 16, 0.302 at 18 (same seed; runs on two threads differ by ±0.005), hence
-    15 epochs by default, as the GloVe authors' code runs.
-    `progress(epoch, mean loss)` is called after every epoch."""
+    """Train simpler GloVe vectors.
+
+    Parameters
+    ----------
+    cooc
+        Co-occurrence counts, an upper-triangular COO matrix, and
+    counts
+        the word counts of the stream they were taken from (both as returned
+        by :func:`~nlpzero.vectors.cooccurrence`).
+    dim
+        Dimension; default 8.33 ln(vocabulary), the minimum-entropy rule.
+    epochs
+        Passes over the pairs.
+    jobs
+        Threads (Hogwild: results are exactly reproducible with one only).
+    x_max, alpha, truncate
+        Pair weights (x / x_max)^alpha, capped at 1 with `truncate` (the
+        original's default, with x_max 100).
+    eta
+        AdaGrad's step.
+    model
+        "shared" (one vector per word), or separate word and context vectors
+        "concat"-enated or "sum"-med.
+    seed
+        Initialisation, shuffling and the unobserved pairs' draws.
+    smoothing
+        Raise word counts to this power in the PMI (context-distribution
+        smoothing; 1 is the plain PMI).
+    unobserved
+        Random word pairs per stored pair and epoch; those that never co-occur
+        are pulled down to the PMI of one co-occurrence (0: off).
+    progress
+        Called as progress(epoch, mean loss) after every epoch.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, one row per word (twice the dimension with "concat").
+
+    The defaults are measured choices; the measurements are in docs/tuning.md.
+    """
     if model not in MODELS:
         raise ValueError(f"unknown model {model!r} (expected one of {', '.join(MODELS)})")
     n = cooc.shape[0]

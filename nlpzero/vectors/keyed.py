@@ -28,7 +28,17 @@ class WordVectors:
 
     Relatedness is the inner product -- the PMI itself for simpler GloVe;
     similarity is the cosine; a vector's norm grows with the word's importance
-    (about -ln p(w))."""
+    (about -ln p(w)).
+
+    Parameters
+    ----------
+    words
+        The vocabulary, one word per row of `vectors`.
+    vectors
+        float32 [words, dimension].
+    counts
+        The words' corpus counts (kept as gensim's "count" attribute).
+    """
 
     def __init__(self, words: list[str], vectors: np.ndarray, counts: np.ndarray | None = None):
         from gensim.models import KeyedVectors
