@@ -4,10 +4,12 @@ cores) against a pure-Python minimum-entropy word finder written the way
 nlp-zero's Word_Finder is (count characters and pairs, cut weak pairs, count
 fragments, de-redundancy), side by side in one run, each in its own process.
 
-    python bin/bench_discover.py [CORPUS] [--skip-peer]
+    python bin/bench_discover.py [CORPUS] [--skip-peer] [--budget 256M]
 
 Prints one table (wall time including start-up, MB/s, ratio, peak RSS) and a
-sample of the top words each nlpzero method finds that jieba's dictionary lacks.
+sample of the top words each nlpzero method finds that jieba's dictionary lacks;
+a last row runs the default method within --max-memory BUDGET and says whether
+its lexicon is identical to the unbounded one.
 """
 
 import argparse
@@ -81,6 +83,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", default=DEFAULT_CORPUS)
     parser.add_argument("--skip-peer", action="store_true", help="do not run the pure-Python peer")
+    parser.add_argument("--budget", default="256M", help="--max-memory of the bounded row")
     args = parser.parse_args()
     if not os.path.exists(args.corpus):
         sys.exit(f"bench_discover: {args.corpus}: no such file")
@@ -99,6 +102,12 @@ def main():
             rows.append((f"nlpzero discover --method {method}", seconds, rss, n_words))
             _, _, new = run_nlpzero(["discover", args.corpus, "--method", method, "-q", "--exclude-known", "--top", "40"])
             samples[method] = [line.split("\t")[0] for line in new.splitlines()]
+        bounded_path = os.path.join(tmp, "bounded.tsv")
+        seconds, rss, _ = run_nlpzero(["discover", args.corpus, "-q", "--max-memory", args.budget,
+                                       "--temp-dir", tmp, "-o", bounded_path])
+        with open(bounded_path, "rb") as a, open(os.path.join(tmp, "pairs.tsv"), "rb") as b:
+            same = a.read() == b.read()
+        rows.append((f"  same, --max-memory {args.budget}", seconds, rss, -1))
 
     base = rows[0][1] if not args.skip_peer else None
     print(f"word discovery, {os.path.basename(args.corpus)} ({mb:.0f} MB), {os.cpu_count()} cores\n")
@@ -106,7 +115,8 @@ def main():
     print(f"|{'-' * 38}|{'-' * 10}|{'-' * 8}|{'-' * 9}|{'-' * 11}|{'-' * 9}|")
     for name, seconds, rss, n_words in rows:
         ratio = f"{base / seconds:6.1f}×" if base else f"{'':7}"
-        print(f"| {name:<36} | {seconds:8.2f} | {mb / seconds:6.2f} | {ratio} | {rss / 2**30:7.2f} GB | {n_words:7,} |")
+        words = f"{n_words:7,}" if n_words >= 0 else f"{'same' if same else 'DIFFER':>7}"
+        print(f"| {name:<36} | {seconds:8.2f} | {mb / seconds:6.2f} | {ratio} | {rss / 2**30:7.2f} GB | {words} |")
     for method, words in samples.items():
         print(f"\ntop new words (not in jieba's dictionary), --method {method}:\n  " + " ".join(words))
 
