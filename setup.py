@@ -32,6 +32,8 @@ extensions = [
     for name in ("text", "runs", "trie", "unigram", "discovery", "ngrams", "cooccur", "glove")
 ]
 
+CLUSTER = ["dask[distributed]>=2024.8", "fsspec>=2023.1"]
+
 setup(
     name="nlpzero-kit",
     version=VERSION,
@@ -44,7 +46,10 @@ setup(
     package_data={"nlpzero._ext": ["*.pyx", "*.pxd"]},
     ext_modules=cythonize(extensions, compiler_directives={"language_level": "3"}),
     install_requires=["numpy>=1.23", "scipy>=1.8", "click>=8.0", "jieba>=0.42", "gensim>=4.0"],
-    extras_require={"test": ["pytest>=7", "hypothesis>=6"]},
+    extras_require={
+        "cluster": CLUSTER,
+        "test": ["pytest>=7", "hypothesis>=6", *CLUSTER],
+    },
     entry_points={"console_scripts": ["nlpzero = nlpzero.cli:main"]},
     classifiers=[
         "Programming Language :: Python :: 3",

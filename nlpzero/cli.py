@@ -144,6 +144,18 @@ def spill_options(tables: str):
     return decorate
 
 
+def cluster_options(fn):
+    """--scheduler and --work-dir for a command that can run on a Dask cluster."""
+    fn = click.option("--work-dir", metavar="URL", default=None,
+                      help="With --scheduler: a directory every worker and this machine can reach (a path or "
+                           "an fsspec URL such as s3://bucket/tmp) for the shards, removed at the end  "
+                           "[default: a temporary directory, right when the workers run on this host].")(fn)
+    return click.option("--scheduler", metavar="ADDRESS", envvar="NLPZERO_SCHEDULER", default=None,
+                        help="Run on the Dask cluster of this scheduler (tcp://HOST:8786; also "
+                             "$NLPZERO_SCHEDULER); needs the cluster extra: pip install 'nlpzero-kit[cluster]'. "
+                             "Results are the same as on one machine.")(fn)
+
+
 def open_corpus(inputs, encoding: str) -> Corpus:
     return Corpus(list(inputs), encoding=encoding)
 
@@ -177,9 +189,10 @@ def output_check(output: str | None, *inputs) -> None:
               help="Count every number as one symbol, as discovery does: counts for `discover --counts`.")
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True,
               help="binary: the versioned counts file; tsv: ngram<TAB>count lines.")
+@cluster_options
 @corpus_options
-def count_command(corpus, output, order, min_count, jobs, threads, max_memory, temp_dir, fold_numbers, fmt, encoding,
-                  quiet):
+def count_command(corpus, output, order, min_count, jobs, threads, max_memory, temp_dir, fold_numbers, fmt, scheduler,
+                  work_dir, encoding, quiet):
     """Count every character n-gram of orders 1..ORDER in CORPUS.
 
     CORPUS is files, directories (read recursively), glob patterns or '-' for
@@ -196,9 +209,13 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
         raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
     source = open_corpus(corpus, encoding)
     output_check(output, source)
-    with progress_for(quiet).task("counting", total=source.total_bytes, unit="B") as advance:
-        counts = count(source, order=order, jobs=_jobs(jobs, threads), max_memory=max_memory, min_count=min_count,
-                       fold_numbers=fold_numbers, progress=advance, temp_dir=temp_dir)
+    options = dict(order=order, jobs=_jobs(jobs, threads), max_memory=max_memory, min_count=min_count,
+                   fold_numbers=fold_numbers, temp_dir=temp_dir)
+    if scheduler:
+        counts = count(source, scheduler=scheduler, work_dir=work_dir, progress=progress_for(quiet), **options)
+    else:
+        with progress_for(quiet).task("counting", total=source.total_bytes, unit="B") as advance:
+            counts = count(source, progress=advance, **options)
     _write_counts(counts, output, fmt)
     if output != "-":
         distinct = ", ".join(f"{n}-grams: {counts.distinct(n):,}" for n in range(1, order + 1))
@@ -260,9 +277,10 @@ DISCOVER = defaults(discover)
                    "counting; the corpus is still read for the fragment passes.")
 @jobs_option("discover")
 @spill_options("Memory for the tables")
+@cluster_options
 @corpus_options
 def discover_command(corpus, output, method, order, min_count, refine, unit, top, fmt, exclude_known, counts_files,
-                     jobs, threads, max_memory, temp_dir, encoding, quiet):
+                     jobs, threads, max_memory, temp_dir, scheduler, work_dir, encoding, quiet):
     """Discover the words of CORPUS from raw text alone (minimum entropy).
 
     CORPUS is files, directories or globs (not '-': it is read several times).
@@ -286,7 +304,7 @@ def discover_command(corpus, output, method, order, min_count, refine, unit, top
         known = Lexicon.load(jieba_dictionary_path() if exclude_known == "jieba" else exclude_known)
     lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine, unit=unit,
                        jobs=_jobs(jobs, threads), counts=counts, progress=progress_for(quiet), max_memory=max_memory,
-                       temp_dir=temp_dir)
+                       temp_dir=temp_dir, scheduler=scheduler, work_dir=work_dir)
     if known is not None:
         lexicon = new_words(lexicon, known)
     if output is None:
@@ -312,8 +330,9 @@ def discover_command(corpus, output, method, order, min_count, refine, unit, top
 @click.option("--split-runs", is_flag=True,
               help="Let lexicon words cut runs of letters/digits, as jieba does (by default a run stays whole).")
 @jobs_option("segment")
+@cluster_options
 @corpus_options
-def tokenize_command(inputs, lexicon, output, sep, split_runs, jobs, threads, encoding, quiet):
+def tokenize_command(inputs, lexicon, output, sep, split_runs, jobs, threads, scheduler, work_dir, encoding, quiet):
     """Split text into words: the maximum-probability path through LEXICON.
 
     Reads FILEs (or directories, globs, '-' for stdin; stdin when none is
@@ -341,7 +360,8 @@ def tokenize_command(inputs, lexicon, output, sep, split_runs, jobs, threads, en
     interactive = not source.rereadable and not _is_regular(sys.stdin)
     with atomic_output(output, "wb") as out:
         tokenizer.tokenize_corpus(source, out, separator=sep, jobs=_jobs(jobs, threads),
-                                  progress=SILENT if interactive else progress_for(quiet), interactive=interactive)
+                                  progress=SILENT if interactive else progress_for(quiet), interactive=interactive,
+                                  scheduler=scheduler, work_dir=work_dir)
 
 
 def _is_regular(stream) -> bool:
@@ -398,16 +418,19 @@ VECTORS = defaults(train_vectors)
 @click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
 @jobs_option("train")
 @click.option("--seed", type=int, default=VECTORS["seed"], show_default=True)
+@cluster_options
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
                     max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, max_memory,
-                    temp_dir, binary, jobs, threads, seed, encoding, quiet):
+                    temp_dir, binary, jobs, threads, seed, scheduler, work_dir, encoding, quiet):
     """Train word vectors on CORPUS (files, directories or globs; not '-':
     it is read more than once).
 
     Chinese text needs -l LEXICON (e.g. from `nlpzero discover`); text that is
     already tokenized (English, `nlpzero tokenize` output) takes --tokenized.
     Tokens without a letter, digit or ideograph (punctuation) are left out.
+    With --scheduler, glove's vocabulary and co-occurrences are counted on
+    the cluster and the vectors trained on this machine; word2vec runs here.
 
     \b
     Examples:
@@ -425,7 +448,8 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
                             min_count=min_count, max_vocab=max_vocab, sample=sample, weighting=weighting,
                             truncate=truncate, model=model, context_smoothing=context_smoothing, x_max=x_max,
                             unobserved=unobserved, learning_rate=learning_rate, max_memory=max_memory,
-                            temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet))
+                            temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),
+                            scheduler=scheduler, work_dir=work_dir)
     vectors.save(output, binary=binary)
     log.info("wrote %s (%d words, dimension %d)", output, len(vectors), vectors.vectors.shape[1])
 

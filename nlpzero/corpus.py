@@ -167,7 +167,14 @@ def _open_binary(path: str):
     """(raw file, stream to read): gzip, bzip2 and xz are decompressed by content."""
     if path == "-":
         return None, sys.stdin.buffer
-    raw = open_input(path)
+    if "://" in path:
+        from .blocks import fsspec_module
+        try:
+            raw = fsspec_module().open(path, "rb").open()
+        except (OSError, ValueError) as exc:
+            raise InputError(f"{path}: cannot open ({exc})") from None
+    else:
+        raw = open_input(path)
     head = raw.read(6)
     raw.seek(0)
     for magic, opener in _MAGIC:
@@ -215,6 +222,9 @@ def expand_paths(inputs: Iterable[str]) -> list[str]:
         item = os.fspath(item)
         if item == "-":
             paths.append(item)
+        elif "://" in item:            # an fsspec URL (s3://, https://, memory:// ...)
+            from .blocks import list_files
+            paths.extend(list_files([item]))
         elif os.path.isdir(item):
             found = []
             for root, dirs, files in os.walk(item):
@@ -315,7 +325,15 @@ class Corpus:
         """Bytes on disk of all inputs (None when reading stdin)."""
         if "-" in self._paths:
             return None
-        return sum(os.path.getsize(p) for p in self._paths)
+        total = 0
+        for path in self._paths:
+            if "://" in path:
+                from .blocks import fsspec_module
+                fs, stripped = fsspec_module().core.url_to_fs(path)
+                total += fs.size(stripped) or 0
+            else:
+                total += os.path.getsize(path)
+        return total
 
     def _decoder(self):
         encoding = "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding

@@ -325,7 +325,8 @@ def _prune_rows(table: np.ndarray, offsets: np.ndarray, min_count: int):
 
 def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int | None = None,
           min_count: int = 1, fold_numbers: bool = False, encoding: str = "utf-8", word_chars=None,
-          progress=None, temp_dir: str | None = None) -> NgramCounts:
+          progress=None, temp_dir: str | None = None, scheduler: str | None = None, client=None,
+          work_dir: str | None = None) -> NgramCounts:
     """Count all character n-grams of orders 1..order in a corpus.
 
     Parameters
@@ -347,8 +348,24 @@ def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int 
     encoding, word_chars
         For a corpus given by path: its encoding and segmentation rule.
     progress
-        Called with the bytes read.
+        Called with the bytes read (a :class:`nlpzero.progress.Progress` on a cluster).
+    scheduler, client, work_dir
+        Count on a Dask cluster (see :mod:`nlpzero.cluster`; UTF-8 text and the
+        default segmentation rule): its scheduler's address (default
+        ``$NLPZERO_SCHEDULER``) or a ``distributed.Client``, and a directory URL
+        all workers share for the shards.  The counts are the same.
     """
+    from .cluster import scheduler_from
+
+    scheduler = scheduler_from(scheduler)
+    if scheduler or client is not None:
+        from .cluster import Engine, count as cluster_count
+        paths = corpus.paths if isinstance(corpus, Corpus) else corpus
+        if (isinstance(corpus, Corpus) and (corpus.word_chars is not None or corpus.encoding != "utf-8")) \
+                or word_chars is not None or encoding != "utf-8":
+            raise InputError("the cluster engine counts UTF-8 text with the default segmentation rule")
+        with Engine(scheduler, client, work_dir, progress) as engine:
+            return cluster_count(paths, engine, order, fold_numbers, min_count, max_memory)
     if isinstance(corpus, Corpus):
         if progress is not None:
             corpus = corpus.with_options(progress=progress)
@@ -379,6 +396,30 @@ def _count_chunks(chunks: Iterable[tuple[str, bool]] | Corpus, order: int = DEFA
         return counter.finish(min_count)
     finally:
         counter.close()
+
+
+def count_block(data: bytes, order: int = DEFAULT_ORDER, fold_numbers: bool = False, max_memory: int | None = None,
+                temp_dir: str | None = None) -> tuple[NgramCounts, int]:
+    """The counts of one block of UTF-8 text of whole lines (the default
+    segmentation rule), and its number of invalid bytes: a cluster task."""
+    word_chars = number_word_chars(None) if fold_numbers else as_word_chars(None)
+    counter = _Counter(order, 1, max_memory or default_max_memory(), word_chars, fold_numbers, temp_dir)
+    invalid = []
+    try:
+        counter.feed(((piece, True, "block") for piece in _split_bytes(data, CHUNK_BYTES)), None,
+                     lambda path, n: invalid.append(n))
+        return counter.finish(1), sum(invalid)
+    finally:
+        counter.close()
+
+
+def _split_bytes(data: bytes, size: int) -> Iterator[bytes]:
+    """Pieces of about `size` bytes of whole lines (a line feed ends each but maybe the last)."""
+    start = 0
+    while start < len(data):
+        end = data.find(b"\n", min(start + size, len(data)) - 1) + 1 or len(data)
+        yield data[start:end]
+        start = end
 
 
 CHUNK_BYTES = 6 << 20         # UTF-8 bytes counted at a time

@@ -49,6 +49,7 @@ from ._ext import discovery as _kernel
 from ._ext import runs as _runs
 from .corpus import Corpus, TextRule, as_corpus, number_word_chars
 from .counts import NgramCounts, count, default_max_memory
+from .cluster import scheduler_from
 from .errors import InputError
 from .lexicon import Lexicon
 from .parallel import default_jobs, parallel_map
@@ -71,7 +72,8 @@ DEFAULT_MIN_PMI = 1.0                       # nlp-zero's: a pair binds when its 
 def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_count: int | None = None,
              thresholds: Iterable[float] | None = None, refine: bool = True, jobs: int | None = None,
              counts: NgramCounts | None = None, progress=None, unit: str = "auto",
-             max_memory: int | None = None, temp_dir: str | None = None, **corpus_options) -> Lexicon:
+             max_memory: int | None = None, temp_dir: str | None = None, scheduler: str | None = None,
+             client=None, work_dir: str | None = None, **corpus_options) -> Lexicon:
     """Discover the words of a corpus from its raw text.
 
     Parameters
@@ -106,6 +108,11 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         runs are spilled to `temp_dir` and merged.
     temp_dir
         Where spilled runs go (default: the system's temporary directory).
+    scheduler, client, work_dir
+        Run every pass on a Dask cluster (see :mod:`nlpzero.cluster`): its
+        scheduler's address (default ``$NLPZERO_SCHEDULER``) or a
+        ``distributed.Client``, and a directory URL all workers share for the
+        shards (default a temporary directory).  The lexicon is the same.
 
     Returns
     -------
@@ -129,8 +136,16 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         unit = "word" if counts is None and looks_space_separated(corpus) else "char"
     options = dict(method=method, order=order, min_count=min_count, thresholds=thresholds, refine=refine,
                    jobs=jobs)
+    scheduler = scheduler_from(scheduler)
+    if (scheduler or client is not None) and unit == "char":
+        from .cluster import ClusterSource, Engine
+        with Engine(scheduler, client, work_dir, progress) as engine:
+            return _discover(ClusterSource(corpus.paths, engine), counts=counts, **options)
     if unit == "char":
         return _discover(_Source(corpus, progress, max_memory, temp_dir), counts=counts, **options)
+    if scheduler or client is not None:
+        raise InputError("space-separated text (word units) is discovered on one machine: drop the "
+                         "scheduler, or ask for character units")
     if counts is not None:
         raise InputError("n-gram counts hold characters: they cannot be used to discover the words "
                          "of space-separated text")
@@ -155,9 +170,7 @@ def discovery_rule(corpus: Corpus) -> TextRule:
 def _discover(source: "_Source", method, order, min_count, thresholds, refine, jobs, counts) -> Lexicon:
     needed = order if method == "ngram" else 2
     if counts is None:
-        with source.reading("discover: counting n-grams") as corpus:
-            counts = count(corpus, order=needed, jobs=jobs, fold_numbers=True, max_memory=source.max_memory,
-                           temp_dir=source.temp_dir)
+        counts = source.count_ngrams(needed, jobs)
     else:
         if not counts.rule.same_as(source.rule):
             raise InputError(f"the counts were made under {counts.rule}; discovery needs {source.rule}: "
@@ -236,9 +249,8 @@ def count_fragments(source, joined: Iterable[str], jobs: int = 1, min_count: int
     """Cut the corpus's segments at every gap that no string of `joined` covers
     (never inside a run of letters/digits) and count the pieces (compiled);
     only pieces seen min_count times are kept (the total length counts all)."""
-    compiled = Tokenizer({word: 1 for word in joined}).compiled
-    return source.count_pass(_kernel.count_fragments, compiled, jobs, "discover: counting fragments",
-                             min_count, min_count)
+    return source.count_pass("fragments", Tokenizer({word: 1 for word in joined}), jobs,
+                             "discover: counting fragments", min_count, min_count)
 
 
 def _keep_real(fragments: "StringCounts", solid, order: int) -> Lexicon:
@@ -321,7 +333,7 @@ def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1, label: str = "d
                     min_count: int = 1) -> Lexicon:
     """Token counts of the corpus segmented by `tokenizer` (compiled): single
     characters all, longer tokens when seen min_count times."""
-    words, counts = source.count_pass(_kernel.count_tokens, tokenizer.compiled, jobs, label, min_count, 1).items()
+    words, counts = source.count_pass("tokens", tokenizer, jobs, label, min_count, 1).items()
     return Lexicon(zip(words, counts.tolist()))
 
 
@@ -376,12 +388,21 @@ class _Source:
             for block in corpus.text_blocks():
                 yield block, None
 
-    def count_pass(self, kernel, compiled, jobs: int, label: str, min_count: int = 1,
+    def count_ngrams(self, order: int, jobs: int) -> NgramCounts:
+        """The corpus's n-gram counts under discovery's rule."""
+        with self.reading("discover: counting n-grams") as corpus:
+            return count(corpus, order=order, jobs=jobs, fold_numbers=True, max_memory=self.max_memory,
+                         temp_dir=self.temp_dir)
+
+    def count_pass(self, kind: str, tokenizer: Tokenizer, jobs: int, label: str, min_count: int = 1,
                    min_single: int = 1) -> StringCounts:
-        """Run a counting kernel over the corpus in blocks of whole lines, on
-        `jobs` threads (a string counter each, spilled as sorted runs when it
-        outgrows its share of max_memory); strings seen fewer than min_count
-        times (single characters: min_single) are dropped when merging."""
+        """Count the corpus's "fragments" (cut at every gap no word of
+        `tokenizer` covers) or "tokens" (segmented by `tokenizer`), in blocks of
+        whole lines on `jobs` threads (a string counter each, spilled as sorted
+        runs when it outgrows its share of max_memory); strings seen fewer than
+        min_count times (single characters: min_single) are dropped when merging."""
+        kernel = {"fragments": _kernel.count_fragments, "tokens": _kernel.count_tokens}[kind]
+        compiled = tokenizer.compiled
         classes = character_classes()
         word_table = self.raw.word_chars.table
         counters = [_kernel.string_counter() for _ in range(max(jobs, 1))]

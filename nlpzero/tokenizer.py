@@ -179,7 +179,8 @@ class Tokenizer:
         return data, at_line_start
 
     def tokenize_corpus(self, corpus, out, separator: str = " ", jobs: int = 1, progress=None,
-                        interactive: bool = False) -> None:
+                        interactive: bool = False, scheduler: str | None = None, client=None,
+                        work_dir: str | None = None) -> None:
         """Tokenize a corpus to the binary stream `out`: one line per input line,
         tokens joined by `separator`, whitespace dropped (``nlpzero tokenize``).
 
@@ -198,6 +199,9 @@ class Tokenizer:
         interactive
             Write and flush each line as it arrives (for a terminal or a pipe
             that waits for answers), on one thread.
+        scheduler, client, work_dir
+            Tokenize on a Dask cluster (UTF-8 files; see :mod:`nlpzero.cluster`);
+            the output is byte for byte the local engine's.
         """
         from .corpus import as_corpus
         from .progress import as_progress
@@ -205,7 +209,17 @@ class Tokenizer:
 
         if "\n" in separator or "\r" in separator:
             raise InputError("the separator cannot contain a line break")
+        from .cluster import scheduler_from
+
         corpus = as_corpus(corpus)
+        scheduler = scheduler_from(scheduler)
+        if scheduler or client is not None:
+            from .cluster import Engine, tokenize as cluster_tokenize
+            if codecs.lookup(corpus.encoding).name != "utf-8":
+                raise InputError("the cluster engine tokenizes UTF-8 text")
+            with Engine(scheduler, client, work_dir, progress) as engine:
+                cluster_tokenize(corpus.paths, engine, self, out, separator)
+            return
         if interactive:
             jobs = 1
         with as_progress(progress).task("tokenizing", total=corpus.total_bytes, unit="B") as advance:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import collections
 import itertools
 import logging
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Iterator
 
@@ -130,26 +131,36 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
         excluded) in (row, col) order, and the word counts of the kept
         occurrences.
     """
-    import scipy.sparse        # here: it costs a seventh of a second at start-up
-
     if weighting not in WEIGHTINGS:
         raise ValueError(f"unknown weighting {weighting!r} (expected one of {', '.join(WEIGHTINGS)})")
+    rows, _, kept_counts = pair_runs(lines, vocabulary, window, weighting, sample, seed, max_memory, temp_dir)
+    return pairs_to_coo(rows, _cooccur.weight_scale(WEIGHTINGS[weighting], window), len(vocabulary)), kept_counts
+
+
+def pair_runs(lines, vocabulary: Vocabulary, window: int, weighting: str, sample: float, seed: int,
+              max_memory: int | None = None, temp_dir: str | None = None):
+    """The co-occurrence table of :func:`cooccurrence` as rows in canonical
+    order (pair key, weight units), its bucket offsets, and the kept word
+    counts: what a cluster task writes and the client merges exactly.
+
+    Subsampling decides each occurrence by a hash of (seed, the line's text,
+    the position in the line), so any split of the corpus into blocks keeps
+    the same occurrences."""
     budget = max_memory or default_max_memory()
     # one batch adds at most window pairs per token: keep that under a quarter of the budget
     batch_tokens = int(min(_BATCH_TOKENS, max(64, budget // (4 * _SLOT_BYTES * window))))
     code = WEIGHTINGS[weighting]
-    scale = _cooccur.weight_scale(code, window)
     keep = keep_probabilities(vocabulary.counts, sample)
-    rng = np.random.default_rng(seed)
     kept_counts = np.zeros(len(vocabulary), dtype=np.int64)
     counter = _cooccur.pair_counter()
     n = len(vocabulary)
 
     with Spill(temp_dir, prefix="nlpzero-cooccur-") as spill:
-        def add(batch):
+        def add(batch, line_keys, positions):
             ids = np.array(batch, dtype=np.int32)
             if sample > 0:
-                ids = ids[(ids < 0) | (rng.random(len(ids)) < keep[np.maximum(ids, 0)])]
+                draw = _uniform(seed, np.array(line_keys, dtype=np.uint64), np.array(positions, dtype=np.uint64))
+                ids = ids[(ids < 0) | (draw < keep[np.maximum(ids, 0)])]
             kept_counts[:] += np.bincount(ids[ids >= 0], minlength=n)
             _cooccur.count_pairs(ids, window, code, False, counter)
             if counter.memory_bytes() > budget // 2:
@@ -158,25 +169,69 @@ def cooccurrence(lines, vocabulary: Vocabulary, window: int = 10, weighting: str
                 log.info("co-occurrence table spilled: run %d, %d pairs", spill.count, len(rows))
 
         batch: list[int] = []
+        line_keys: list[int] = []
+        positions: list[int] = []
         word_id = vocabulary.index.get
         for tokens in lines:
             batch.extend(map(word_id, tokens, itertools.repeat(DROPPED, len(tokens))))
             batch.append(LINE_END)
+            if sample > 0:
+                line_keys.extend(itertools.repeat(zlib.crc32(" ".join(tokens).encode("utf-8", "surrogatepass")),
+                                                  len(tokens) + 1))
+                positions.extend(range(len(tokens) + 1))
             if len(batch) >= batch_tokens:
-                add(batch)
-                batch = []
+                add(batch, line_keys, positions)
+                batch, line_keys, positions = [], [], []
         if batch:
-            add(batch)
-        rows, _ = spill.merge(0, 1, [counter.take(0)])
-        del counter
-        keys = np.array(rows[:, 0], dtype=np.int64)
-        weights = rows[:, 1].astype(np.float64) / scale
-        del rows
+            add(batch, line_keys, positions)
+        rows, offsets = spill.merge(0, 1, [counter.take(0)])
+        return np.array(rows), offsets, kept_counts
+
+
+def pairs_to_coo(rows: np.ndarray, scale: int, n: int) -> "scipy.sparse.coo_matrix":
+    """Rows of (pair key, weight units) as an upper-triangular COO matrix in (row, col) order."""
+    import scipy.sparse        # here: it costs a seventh of a second at start-up
+
+    keys = np.array(rows[:, 0], dtype=np.int64)
+    weights = rows[:, 1].astype(np.float64) / scale
     order = np.argsort(keys)                 # canonical (bucket) order to (row, col) order
     keys, weights = keys[order], weights[order]
     del order
     return scipy.sparse.coo_matrix((weights, ((keys >> 32).astype(np.int32), (keys & 0xFFFFFFFF).astype(np.int32))),
-                                   shape=(n, n)), kept_counts
+                                   shape=(n, n))
+
+
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB))
+
+
+def _uniform(seed: int, line_keys: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Uniform draws in [0, 1) from a splitmix64 hash of (seed, line key, position)."""
+    with np.errstate(over="ignore"):
+        x = line_keys * _MIX[0] + positions * _MIX[1] + np.uint64(seed & 0xFFFFFFFFFFFFFFFF) * _MIX[2]
+        x ^= x >> np.uint64(30)
+        x *= _MIX[1]
+        x ^= x >> np.uint64(27)
+        x *= _MIX[2]
+        x ^= x >> np.uint64(31)
+    return (x >> np.uint64(11)).astype(np.float64) / float(1 << 53)
+
+
+def block_token_lines(data: bytes, tokenizer: Tokenizer | None = None) -> Iterator[list[str]]:
+    """token_lines of a block of UTF-8 text (whole lines, invalid bytes replaced)."""
+    lines = data.decode("utf-8", "replace").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    lines = [line[:-1] if line.endswith("\r") else line for line in lines]
+    if tokenizer is None:
+        for line in lines:
+            tokens = line.split()
+            if tokens:
+                yield tokens
+        return
+    for tokens in tokenizer.tokenize_many(lines):
+        tokens = [t for t in tokens if not t.isspace()]
+        if tokens:
+            yield tokens
 
 
 def pair_keys(rows: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 
+from ..cluster import scheduler_from
 from ..corpus import as_corpus
 from ..errors import InputError
 from ..parallel import default_jobs
@@ -36,7 +37,8 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
                   context_smoothing: float = 0.75, x_max: float = 10.0, unobserved: float = 0.5,
                   learning_rate: float = DEFAULT_LEARNING_RATE, max_memory: int | None = None,
                   temp_dir: str | None = None, jobs: int | None = None, seed: int = 1,
-                  progress=None, **corpus_options) -> WordVectors:
+                  progress=None, scheduler: str | None = None, client=None, work_dir: str | None = None,
+                  **corpus_options) -> WordVectors:
     """Train word vectors on a corpus.
 
     Parameters
@@ -77,6 +79,10 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
         Random seed (results are exactly reproducible with one job only).
     progress
         A :class:`nlpzero.progress.Progress` told about each pass and epoch.
+    scheduler, client, work_dir
+        glove: count the vocabulary and the co-occurrences on a Dask cluster
+        (see :mod:`nlpzero.cluster`; exactly the local counts), then train on
+        this machine.  word2vec always runs here (gensim).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
@@ -93,6 +99,16 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
         with progress.task(label, total=corpus.total_bytes, unit="B") as advance:
             yield from token_lines(corpus.with_options(progress=advance), lexicon, jobs)
 
+    scheduler = scheduler_from(scheduler)
+    if (scheduler or client is not None) and method == "glove":
+        from ..cluster import Engine
+        with Engine(scheduler, client, work_dir, progress) as engine:
+            return _train_on_cluster(corpus, lexicon, engine, window, epochs, min_count, max_vocab, sample,
+                                     weighting, seed, max_memory, dict(dim=dim, jobs=jobs, truncate=truncate,
+                                                                      model=model, seed=seed,
+                                                                      smoothing=context_smoothing, x_max=x_max,
+                                                                      unobserved=unobserved, eta=learning_rate),
+                                     progress)
     vocabulary = build_vocabulary(lines("vectors: counting words"), min_count=min_count, max_vocab=max_vocab)
     if len(vocabulary) < 2:
         raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
@@ -113,4 +129,23 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
             vectors = train_glove(cooc, counts, dim=dim, epochs=epochs, jobs=jobs, truncate=truncate, model=model,
                                   seed=seed, smoothing=context_smoothing, x_max=x_max, unobserved=unobserved,
                                   eta=learning_rate, progress=lambda epoch, loss: advance(1))
+    return WordVectors(vocabulary.words, vectors, vocabulary.counts)
+
+
+def _train_on_cluster(corpus, tokenizer, engine, window, epochs, min_count, max_vocab, sample, weighting, seed,
+                      max_memory, glove_options, progress) -> WordVectors:
+    from .. import cluster
+
+    vocabulary = cluster.vocabulary(corpus.paths, engine, tokenizer, min_count, max_vocab)
+    if len(vocabulary) < 2:
+        raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
+    cooc, counts = cluster.cooccurrence(corpus.paths, engine, tokenizer, vocabulary, window, weighting, sample, seed,
+                                        max_memory)
+    if cooc.nnz == 0:
+        raise InputError(f"no two words of the vocabulary occur within {window} tokens of each other: "
+                         "nothing to train on")
+    log.info("%d words, %d co-occurring pairs", len(vocabulary), cooc.nnz)
+    with progress.task("vectors: glove epochs", total=epochs, unit="epochs") as advance:
+        vectors = train_glove(cooc, counts, epochs=epochs, progress=lambda epoch, loss: advance(1),
+                              **glove_options)
     return WordVectors(vocabulary.words, vectors, vocabulary.counts)
