@@ -178,7 +178,8 @@ def output_check(output: str | None, *inputs) -> None:
 @main.command("count")
 @click.argument("corpus", nargs=-1, required=True)
 @click.option("-o", "--output", required=True, metavar="FILE",
-              help="Counts file to write ('-' for stdout with --format tsv).")
+              help="Counts file to write ('-' for stdout with --format tsv); a path ending in / is written as a "
+                   "partitioned counts directory (a manifest and parts, which merge and discover --counts read).")
 @click.option("--order", type=click.IntRange(1, MAX_ORDER), default=DEFAULT_ORDER, show_default=True,
               help="Count n-grams of 1..ORDER characters.")
 @click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
@@ -208,9 +209,16 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
     if fmt == "binary" and output == "-":
         raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
     source = open_corpus(corpus, encoding)
-    output_check(output, source)
     options = dict(order=order, jobs=_jobs(jobs, threads), max_memory=max_memory, min_count=min_count,
                    fold_numbers=fold_numbers, temp_dir=temp_dir)
+    if output.endswith("/"):
+        if fmt != "binary":
+            raise click.UsageError("a counts directory (-o DIR/) holds binary parts; drop --format tsv")
+        count(source, scheduler=scheduler, work_dir=work_dir, progress=progress_for(quiet) if scheduler else None,
+              parts_dir=output, **options)
+        log.info("wrote the counts directory %s", output)
+        return
+    output_check(output, source)
     if scheduler:
         counts = count(source, scheduler=scheduler, work_dir=work_dir, progress=progress_for(quiet), **options)
     else:
@@ -223,20 +231,24 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
 
 
 @main.command("merge")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("-o", "--output", required=True, metavar="FILE", help="Merged counts file.")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path())
+@click.option("-o", "--output", required=True, metavar="FILE",
+              help="Merged counts file (a path ending in / for a counts directory).")
 @click.option("--min-count", type=click.IntRange(1), default=1, show_default=True,
               help="Keep only n-grams whose merged count is at least this.")
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True)
 def merge_command(inputs, output, min_count, fmt):
-    """Add up counts files made by `nlpzero count` (e.g. on different machines)."""
-    output_check(output, list(inputs))
+    """Add up counts files or directories made by `nlpzero count` (e.g. on different machines)."""
+    if not output.endswith("/"):
+        output_check(output, [i for i in inputs if not os.path.isdir(i)])
     merged = merge([NgramCounts.load(path) for path in inputs], min_count=min_count)
     _write_counts(merged, output, fmt)
 
 
 def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
-    if fmt == "binary":
+    if output.endswith("/"):
+        counts.save_parts(output)
+    elif fmt == "binary":
         counts.save(output)
     else:
         with atomic_output(output, "w", encoding="utf-8") as out:

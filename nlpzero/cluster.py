@@ -45,6 +45,7 @@ from . import tasks
 from .blocks import DEFAULT_BLOCK_SIZE, Block, fsspec_module, is_url, plan_blocks, read_block
 from .errors import InputError
 from .progress import as_progress
+from .runs import concatenate_partitions
 
 log = logging.getLogger("nlpzero")
 
@@ -163,10 +164,12 @@ class Engine:
         return url
 
     def merge(self, label: str, results: list[dict], widths: dict[int, int], min_counts: dict[int, int],
-              stage: str) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+              stage: str, into: str | None = None):
         """Merge the partition runs of counting results ({(class, part): url})
         into one table per class: (rows, offsets) in canonical order, rows seen
-        min_counts[class] times."""
+        min_counts[class] times.  With `into` (a directory), the final parts
+        are written there as o{class}-p{part}.run instead, and
+        {class: [(part, file name)]} is returned: nothing passes through here."""
         by_key: dict[tuple[int, int], list[str]] = {}
         for result in results:
             for key, url in result["files"].items():
@@ -185,13 +188,19 @@ class Engine:
                 by_key.setdefault((cls, part), []).append(result["url"])
             level += 1
         keys = sorted(by_key)
-        calls = [(by_key[k], widths[k[0]], k[0], min_counts.get(k[0], 1),
-                  tasks.join(self.work_dir, self.job, stage, f"part-c{k[0]}-p{k[1]}.run")) for k in keys]
+        final = (lambda c, p: os.path.join(into, f"o{c}-p{p}.run")) if into else (
+            lambda c, p: tasks.join(self.work_dir, self.job, stage, f"part-c{c}-p{p}.run"))
+        calls = [(by_key[k], widths[k[0]], k[0], min_counts.get(k[0], 1), final(*k)) for k in keys]
         parts = self.run(label, tasks.merge_runs, calls)
+        if into:
+            named: dict[int, list] = {}
+            for (cls, part), result in zip(keys, parts):
+                named.setdefault(cls, []).append((part, os.path.basename(result["url"])))
+            return named
         tables: dict[int, list] = {}
         for (cls, part), result in zip(keys, parts):
             tables.setdefault(cls, []).append((part, tasks.get_run(result["url"])))
-        return {cls: _concatenate([rows for _, rows in sorted(pieces, key=lambda p: p[0])], widths[cls])
+        return {cls: concatenate_partitions([rows for _, rows in sorted(pieces, key=lambda p: p[0])], widths[cls])
                 for cls, pieces in tables.items()}
 
 
@@ -206,36 +215,33 @@ def _visible(url: str) -> bool:
         return False
 
 
-def _concatenate(parts: list[tuple[np.ndarray, np.ndarray]], width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Partition tables (disjoint bucket ranges, in order) as one table."""
-    from .runs import empty_rows
-    parts = [p for p in parts if len(p[0])]
-    if not parts:
-        return empty_rows(width)
-    rows = np.concatenate([np.asarray(r) for r, _ in parts]) if len(parts) > 1 else np.array(parts[0][0])
-    # a part's offsets count its rows before each bucket (0 below its range): they add up
-    return rows, np.sum([o for _, o in parts], axis=0).astype(np.int64)
-
-
 # ---------------------------------------------------------------- pipelines
 
 def count(inputs, engine: Engine, order: int, fold_numbers: bool = False, min_count: int = 1,
-          max_memory: int | None = None):
-    """n-gram counts of `inputs` on the cluster (see nlpzero.count)."""
+          max_memory: int | None = None, parts_dir: str | None = None):
+    """n-gram counts of `inputs` on the cluster (see nlpzero.count); with
+    `parts_dir`, written there as a partitioned counts directory by the merge
+    tasks themselves (for counts larger than the client's memory), and None
+    returned."""
     from .corpus import TextRule, as_word_chars, number_word_chars
-    from .counts import NgramCounts, _width
+    from .counts import NgramCounts, _width, write_parts_manifest
 
     blocks = engine.blocks(inputs)
     results = engine.run("counting n-grams", tasks.count_ngrams_block,
                          [(block, order, fold_numbers, engine.parts, engine.work_dir, engine.job, max_memory, data)
                           for block, data in blocks])
     _report_invalid(results, blocks)
-    tables = engine.merge("merging n-grams", results, {n: _width(n) for n in range(1, order + 1)},
-                          {n: min_count for n in range(1, order + 1)}, "ngrams-merged")
     totals = {n: sum(r["totals"][n - 1] for r in results) for n in range(1, order + 1)}
     word_chars = number_word_chars(None) if fold_numbers else as_word_chars(None)
-    return NgramCounts(order, {n: t[0] for n, t in tables.items()}, totals, TextRule.of(word_chars, fold_numbers),
-                       {n: t[1] for n, t in tables.items()})
+    rule = TextRule.of(word_chars, fold_numbers)
+    widths = {n: _width(n) for n in range(1, order + 1)}
+    merged = engine.merge("merging n-grams", results, widths, {n: min_count for n in widths}, "ngrams-merged",
+                          into=parts_dir)
+    if parts_dir is not None:
+        write_parts_manifest(parts_dir, order, totals, rule, engine.parts, merged)
+        return None
+    return NgramCounts(order, {n: t[0] for n, t in merged.items()}, totals, rule,
+                       {n: t[1] for n, t in merged.items()})
 
 
 def _report_invalid(results, blocks) -> None:

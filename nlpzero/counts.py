@@ -33,11 +33,14 @@ are never added up.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import logging
 import math
 import os
+import shutil
 import struct
+import tempfile
 import zlib
 from typing import Iterable, Iterator
 
@@ -51,7 +54,7 @@ from .corpus import Corpus, TextRule, as_corpus, as_word_chars, iter_texts, line
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input, physical_memory
 from .parallel import Workers
-from .runs import Spill, merge_rows
+from .runs import Spill, bucket_ranges, concatenate_partitions, merge_rows, partition, read_run, write_run
 
 log = logging.getLogger("nlpzero")
 
@@ -218,9 +221,26 @@ class NgramCounts:
                     crc = zlib.crc32(data, crc)
             out.write(struct.pack("<I", crc))
 
+    def save_parts(self, directory: str, parts: int = 8) -> None:
+        """Write a partitioned counts directory (see the module docstring): the
+        rows of each order split by bucket range into `parts` run files, and a
+        manifest; it appears whole or not at all."""
+        with parts_directory(directory) as tmp:
+            names = {}
+            for n in range(1, self.order + 1):
+                for p, (lo, hi) in enumerate(bucket_ranges(parts)):
+                    rows, offsets = partition(self._tables[n], self._offsets[n], lo, hi)
+                    if len(rows):
+                        write_run(os.path.join(tmp, f"o{n}-p{p}.run"), rows, offsets, _width(n), n)
+                        names.setdefault(n, []).append((p, f"o{n}-p{p}.run"))
+            write_parts_manifest(tmp, self.order, self.totals, self.rule, parts, names)
+
     @classmethod
     def load(cls, path: str) -> "NgramCounts":
-        """Read a counts file, checking its magic, version, size and checksum."""
+        """Read a counts file, checking its magic, version, size and checksum,
+        or a partitioned counts directory (its parts checked likewise)."""
+        if os.path.isdir(path):
+            return _load_parts(path)
         f = open_input(path)
         size = os.fstat(f.fileno()).st_size
         with f:
@@ -293,6 +313,77 @@ class NgramCounts:
         return _count_chunks(iter_texts(texts), **options)
 
 
+PARTS_FORMAT = "nlpzero-counts-parts"
+PARTS_VERSION = 1
+MANIFEST = "manifest.json"
+
+
+@contextlib.contextmanager
+def parts_directory(directory: str):
+    """A temporary directory beside `directory`, renamed to it when the block
+    succeeds; `directory` must not exist yet (or be empty)."""
+    directory = os.path.abspath(directory.rstrip("/") or "/")
+    if os.path.exists(directory) and (not os.path.isdir(directory) or os.listdir(directory)):
+        raise InputError(f"{directory}: exists; a counts directory is written to a new (or empty) directory")
+    parent = os.path.dirname(directory)
+    if not os.path.isdir(parent):
+        raise InputError(f"{directory}: directory {parent} does not exist")
+    tmp = tempfile.mkdtemp(prefix="." + os.path.basename(directory) + ".", dir=parent)
+    try:
+        yield tmp
+        if os.path.isdir(directory):
+            os.rmdir(directory)
+        os.rename(tmp, directory)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def write_parts_manifest(directory: str, order: int, totals: dict, rule: TextRule, parts: int,
+                         names: dict[int, list[tuple[int, str]]]) -> None:
+    manifest = {"format": PARTS_FORMAT, "version": PARTS_VERSION, "order": order,
+                "totals": [int(totals[n]) for n in range(1, order + 1)], "word_chars": rule.word_chars,
+                "word_chars_sha256": rule.fingerprint, "fold_numbers": rule.fold_numbers, "partitions": parts,
+                "parts": [{"order": n, "partition": p, "file": name}
+                          for n in sorted(names) for p, name in sorted(names[n])],
+                "created_by": f"nlpzero {__version__}"}
+    with open(os.path.join(directory, MANIFEST), "w", encoding="utf-8") as out:
+        json.dump(manifest, out, ensure_ascii=False, indent=1)
+
+
+def _load_parts(directory: str) -> NgramCounts:
+    try:
+        with open(os.path.join(directory, MANIFEST), encoding="utf-8") as f:
+            manifest = json.load(f)
+        if manifest.get("format") != PARTS_FORMAT:
+            raise ValueError("not a counts directory")
+        if manifest.get("version") != PARTS_VERSION:
+            raise ValueError(f"version {manifest.get('version')} not supported")
+        order = int(manifest["order"])
+        totals = dict(enumerate((int(t) for t in manifest["totals"]), 1))
+        rule = TextRule(str(manifest["word_chars"]), str(manifest["word_chars_sha256"]),
+                        bool(manifest["fold_numbers"]))
+        entries = [(int(e["order"]), int(e["partition"]), str(e["file"])) for e in manifest["parts"]]
+        if not 1 <= order <= MAX_ORDER or len(totals) != order:
+            raise ValueError("bad order")
+    except FileNotFoundError:
+        raise FormatError(f"{directory}: not a counts directory (no {MANIFEST})") from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise FormatError(f"{directory}: corrupted counts directory manifest ({exc})") from None
+    tables, offsets = {}, {}
+    for n in range(1, order + 1):
+        pieces = []
+        for _, _, name in sorted(e for e in entries if e[0] == n):
+            if os.path.basename(name) != name:
+                raise FormatError(f"{directory}: corrupted counts directory manifest (part {name!r})")
+            rows, part_offsets, header = read_run(os.path.join(directory, name), verify=True)
+            if header.get("width") != _width(n):
+                raise FormatError(f"{directory}/{name}: a part of the wrong order")
+            pieces.append((rows, part_offsets))
+        tables[n], offsets[n] = concatenate_partitions(pieces, _width(n))
+    return NgramCounts(order, tables, totals, rule, offsets)
+
+
 def merge(counts: list[NgramCounts], min_count: int = 1) -> NgramCounts:
     """A new NgramCounts summing several (same order and text rule)."""
     if not counts:
@@ -326,7 +417,7 @@ def _prune_rows(table: np.ndarray, offsets: np.ndarray, min_count: int):
 def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int | None = None,
           min_count: int = 1, fold_numbers: bool = False, encoding: str = "utf-8", word_chars=None,
           progress=None, temp_dir: str | None = None, scheduler: str | None = None, client=None,
-          work_dir: str | None = None) -> NgramCounts:
+          work_dir: str | None = None, parts_dir: str | None = None) -> NgramCounts | None:
     """Count all character n-grams of orders 1..order in a corpus.
 
     Parameters
@@ -354,6 +445,11 @@ def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int 
         default segmentation rule): its scheduler's address (default
         ``$NLPZERO_SCHEDULER``) or a ``distributed.Client``, and a directory URL
         all workers share for the shards.  The counts are the same.
+    parts_dir
+        Write the counts as a partitioned counts directory there (a new or
+        empty directory; on a cluster, one every worker can write) and return
+        None: the cluster's merge tasks write the parts themselves, so the
+        counts never have to fit in this machine's memory.
     """
     from .cluster import scheduler_from
 
@@ -365,15 +461,23 @@ def count(corpus, order: int = DEFAULT_ORDER, *, jobs: int = 1, max_memory: int 
                 or word_chars is not None or encoding != "utf-8":
             raise InputError("the cluster engine counts UTF-8 text with the default segmentation rule")
         with Engine(scheduler, client, work_dir, progress) as engine:
-            return cluster_count(paths, engine, order, fold_numbers, min_count, max_memory)
+            if parts_dir is None:
+                return cluster_count(paths, engine, order, fold_numbers, min_count, max_memory)
+            with parts_directory(parts_dir) as tmp:
+                cluster_count(paths, engine, order, fold_numbers, min_count, max_memory, parts_dir=tmp)
+            return None
     if isinstance(corpus, Corpus):
         if progress is not None:
             corpus = corpus.with_options(progress=progress)
     else:
         corpus = as_corpus(corpus, encoding=encoding, word_chars=word_chars, progress=progress)
-    return _count_chunks(corpus, order=order, jobs=jobs, max_memory=max_memory, min_count=min_count,
-                         word_chars=corpus.word_chars, fold_numbers=fold_numbers, temp_dir=temp_dir,
-                         size_hint=corpus.total_bytes)
+    counts = _count_chunks(corpus, order=order, jobs=jobs, max_memory=max_memory, min_count=min_count,
+                           word_chars=corpus.word_chars, fold_numbers=fold_numbers, temp_dir=temp_dir,
+                           size_hint=corpus.total_bytes)
+    if parts_dir is not None:
+        counts.save_parts(parts_dir)
+        return None
+    return counts
 
 
 def _count_chunks(chunks: Iterable[tuple[str, bool]] | Corpus, order: int = DEFAULT_ORDER, jobs: int = 1,

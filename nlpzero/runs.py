@@ -205,3 +205,24 @@ def _map_unlinked(path: str, rows: int, width: int) -> np.ndarray:
     except OSError:
         kept = np.array(kept)
     return kept
+
+
+def concatenate_partitions(parts: list[tuple[np.ndarray, np.ndarray]], width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tables of disjoint bucket ranges, in bucket order, as one table (rows, offsets)."""
+    parts = [p for p in parts if len(p[0])]
+    if not parts:
+        return empty_rows(width)
+    rows = np.concatenate([np.asarray(r) for r, _ in parts]) if len(parts) > 1 else np.array(parts[0][0])
+    # a part's offsets count its rows before each bucket (0 below its range): they add up
+    return rows, np.sum([o for _, o in parts], axis=0).astype(np.int64)
+
+
+def bucket_ranges(parts: int) -> list[tuple[int, int]]:
+    """Partition p of `parts` holds buckets [lo, hi)."""
+    return [(p * BUCKETS // parts, (p + 1) * BUCKETS // parts) for p in range(parts)]
+
+
+def partition(rows: np.ndarray, offsets: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of buckets [lo, hi), with offsets over all buckets."""
+    start, end = int(offsets[lo]), int(offsets[hi])
+    return np.ascontiguousarray(rows[start:end]), np.clip(offsets - start, 0, end - start).astype(np.int64)

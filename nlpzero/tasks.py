@@ -31,7 +31,7 @@ import uuid
 import numpy as np
 
 from .blocks import Block, fsspec_module, is_url, read_block
-from .runs import BUCKETS, merge_rows, read_run, write_run
+from .runs import bucket_ranges, merge_rows, partition, read_run, write_run
 
 DEFAULT_PARTS = 8
 
@@ -108,21 +108,10 @@ def load_shared(url: str, kind: str):
     raise ValueError(f"unknown shared kind {kind!r}")
 
 
-def _bucket_ranges(parts: int) -> list[tuple[int, int]]:
-    return [(p * BUCKETS // parts, (p + 1) * BUCKETS // parts) for p in range(parts)]
-
-
-def _partition(rows: np.ndarray, offsets: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-    """The rows of buckets [lo, hi) with offsets for the full bucket range."""
-    start, end = int(offsets[lo]), int(offsets[hi])
-    part_offsets = np.clip(offsets - start, 0, end - start).astype(np.int64)
-    return np.ascontiguousarray(rows[start:end]), part_offsets
-
-
 def _write_partitions(root: str, stem: str, cls: int, rows, offsets, width: int, parts: int) -> tuple[dict, int]:
     files, written = {}, 0
-    for p, (lo, hi) in enumerate(_bucket_ranges(parts)):
-        part_rows, part_offsets = _partition(rows, offsets, lo, hi)
+    for p, (lo, hi) in enumerate(bucket_ranges(parts)):
+        part_rows, part_offsets = partition(rows, offsets, lo, hi)
         if len(part_rows):
             url = join(root, f"{stem}-c{cls}-p{p}.run")
             written += put_run(url, part_rows, part_offsets, width, cls)

@@ -50,6 +50,9 @@ def test_counts_equal_the_local_engines(client, corpus, tmp_path, small_blocks):
     folded = nlpzero.count(corpus, order=2, fold_numbers=True)
     on_cluster = nlpzero.count(corpus, order=2, fold_numbers=True, client=client)
     assert on_cluster == folded and on_cluster.rule == folded.rule
+    directory = str(tmp_path / "parts") + "/"
+    assert nlpzero.count(corpus, order=3, client=client, parts_dir=directory) is None     # written by the workers
+    assert nlpzero.NgramCounts.load(directory) == local
     gz = tmp_path / "novel.txt.gz"
     gz.write_bytes(gzip.compress(open(corpus, "rb").read()))
     assert nlpzero.count(str(gz), order=3, client=client) == local

@@ -148,3 +148,23 @@ def test_cli_defaults_are_the_librarys():
                 assert default is None or default == library[param.name], (command, param.name)
                 checked += 1
     assert checked >= 25
+
+
+def test_partitioned_counts_directories(tmp_path, novel_text):
+    path = tmp_path / "novel.txt"
+    path.write_text(novel_text[:50000], encoding="utf-8")
+    whole = count(str(path), order=3, fold_numbers=True)
+    directory = str(tmp_path / "counts") + "/"
+    assert run("count", str(path), "--order", "3", "--fold-numbers", "-o", directory).exit_code == 0
+    parts = sorted(p.name for p in (tmp_path / "counts").iterdir())
+    assert "manifest.json" in parts and len(parts) > 8
+    assert NgramCounts.load(directory) == whole and NgramCounts.load(directory).rule == whole.rule
+    merged = str(tmp_path / "m.ngc")
+    assert run("merge", directory, directory, "-o", merged).exit_code == 0
+    assert NgramCounts.load(merged)["宝玉"] == 2 * whole["宝玉"]
+    assert discover(str(path), counts=NgramCounts.load(directory)) == discover(str(path))
+    again = run("count", str(path), "-o", directory)
+    assert again.exit_code != 0 and "exists" in again.output             # never written over
+    (tmp_path / "counts" / parts[0]).write_bytes(b"damaged")
+    with pytest.raises(FormatError):
+        NgramCounts.load(directory)
