@@ -81,8 +81,9 @@ class Engine:
                 raise InputError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         self.client = client
         self.progress = as_progress(progress)
-        # blocks of about 64 MB; $NLPZERO_BLOCK_SIZE (bytes) for other sizes
-        self.block_size = block_size or int(os.environ.get("NLPZERO_BLOCK_SIZE", DEFAULT_BLOCK_SIZE))
+        # $NLPZERO_BLOCK_SIZE (bytes) fixes the block size (see blocks())
+        self.block_size = block_size or (int(os.environ["NLPZERO_BLOCK_SIZE"]) if os.environ.get("NLPZERO_BLOCK_SIZE")
+                                         else None)
         self.parts = parts
         self.job = uuid.uuid4().hex[:12]
         self.own_dir = work_dir is None
@@ -130,7 +131,7 @@ class Engine:
         results: list = [None] * len(calls)
         with self.progress.task(label, total=len(calls), unit="tasks") as advance:
             try:
-                for future in self.distributed.as_completed(futures):
+                for future in self.distributed.as_completed(futures, loop=self.client.loop):
                     result = results[futures[future]] = future.result()
                     future.release()
                     advance(1)
@@ -145,8 +146,17 @@ class Engine:
 
     def blocks(self, inputs) -> list[tuple[Block, None]]:
         """The blocks of `inputs`, each with None (read by the worker) or its bytes
-        (read here, when the workers cannot see the input)."""
-        planned = plan_blocks(inputs, self.block_size)
+        (read here, when the workers cannot see the input).  Unless a block
+        size was given, blocks are small enough for every worker thread to get
+        two (a balanced load with few duplicates among the shards), and at
+        most 64 MB."""
+        block_size = self.block_size
+        if block_size is None:
+            from .blocks import list_files
+            total = sum(_file_size(url) for url in list_files(inputs))
+            threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()) or 1
+            block_size = int(min(DEFAULT_BLOCK_SIZE, max(1 << 20, total / (2 * threads) + 1)))
+        planned = plan_blocks(inputs, block_size)
         out = []
         for block in planned:
             root = block.url.split("://", 1)[0] if is_url(block.url) else "file"
@@ -180,28 +190,38 @@ class Engine:
             for (cls, part), urls in by_key.items():
                 for g in range(0, len(urls), MERGE_FAN_IN):
                     out = tasks.join(self.work_dir, self.job, stage, f"L{level}-c{cls}-p{part}-g{g}.run")
-                    calls.append((urls[g:g + MERGE_FAN_IN], widths[cls], cls, 1, out))
+                    calls.append(([(cls, urls[g:g + MERGE_FAN_IN], widths[cls], 1, out)],))
                     targets.append((cls, part))
             merged = self.run(f"{label} (level {level + 1})", tasks.merge_runs, calls)
             by_key = {}
             for (cls, part), result in zip(targets, merged):
-                by_key.setdefault((cls, part), []).append(result["url"])
+                by_key.setdefault((cls, part), []).extend(result["outputs"].values())
             level += 1
-        keys = sorted(by_key)
-        final = (lambda c, p: os.path.join(into, f"o{c}-p{p}.run")) if into else (
-            lambda c, p: tasks.join(self.work_dir, self.job, stage, f"part-c{c}-p{p}.run"))
-        calls = [(by_key[k], widths[k[0]], k[0], min_counts.get(k[0], 1), final(*k)) for k in keys]
-        parts = self.run(label, tasks.merge_runs, calls)
+
+        def final(cls, part):
+            if into:
+                return os.path.join(into, f"o{cls}-p{part}.run")
+            return tasks.join(self.work_dir, self.job, stage, f"part-c{cls}-p{part}.run")
+
+        partitions = sorted({part for _, part in by_key})
+        calls = [([(cls, by_key[cls, part], widths[cls], min_counts.get(cls, 1), final(cls, part))
+                   for cls in sorted(c for c, p in by_key if p == part)],) for part in partitions]
+        merged = self.run(label, tasks.merge_runs, calls)
+        pieces: dict[int, list] = {}
+        for part, result in zip(partitions, merged):
+            for cls, url in result["outputs"].items():
+                pieces.setdefault(cls, []).append((part, url))
         if into:
-            named: dict[int, list] = {}
-            for (cls, part), result in zip(keys, parts):
-                named.setdefault(cls, []).append((part, os.path.basename(result["url"])))
-            return named
-        tables: dict[int, list] = {}
-        for (cls, part), result in zip(keys, parts):
-            tables.setdefault(cls, []).append((part, tasks.get_run(result["url"])))
-        return {cls: concatenate_partitions([rows for _, rows in sorted(pieces, key=lambda p: p[0])], widths[cls])
-                for cls, pieces in tables.items()}
+            return {cls: [(part, os.path.basename(url)) for part, url in items] for cls, items in pieces.items()}
+        return {cls: concatenate_partitions([tasks.get_run(url, verify=False) for _, url in sorted(items)],
+                                            widths[cls]) for cls, items in pieces.items()}
+
+
+def _file_size(url: str) -> int:
+    if is_url(url):
+        fs, path = fsspec_module().core.url_to_fs(url)
+        return fs.size(path) or 0
+    return os.path.getsize(url)
 
 
 def _visible(url: str) -> bool:

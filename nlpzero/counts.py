@@ -510,20 +510,22 @@ def count_block(data: bytes, order: int = DEFAULT_ORDER, fold_numbers: bool = Fa
     counter = _Counter(order, 1, max_memory or default_max_memory(), word_chars, fold_numbers, temp_dir)
     invalid = []
     try:
-        counter.feed(((piece, True, "block") for piece in _split_bytes(data, CHUNK_BYTES)), None,
-                     lambda path, n: invalid.append(n))
+        # a small first piece, as for files: the tables are sized from it (see _Counter._reserve)
+        counter.feed(((piece, True, "block") for piece in _split_bytes(data, CHUNK_BYTES, CHUNK_BYTES // 8)),
+                     len(data), lambda path, n: invalid.append(n))
         return counter.finish(1), sum(invalid)
     finally:
         counter.close()
 
 
-def _split_bytes(data: bytes, size: int) -> Iterator[bytes]:
-    """Pieces of about `size` bytes of whole lines (a line feed ends each but maybe the last)."""
-    start = 0
+def _split_bytes(data: bytes, size: int, first: int) -> Iterator[bytes]:
+    """Pieces of about `size` bytes (the first `first`) of whole lines (a line
+    feed ends each but maybe the last)."""
+    start, wanted = 0, first
     while start < len(data):
-        end = data.find(b"\n", min(start + size, len(data)) - 1) + 1 or len(data)
+        end = data.find(b"\n", min(start + wanted, len(data)) - 1) + 1 or len(data)
         yield data[start:end]
-        start = end
+        start, wanted = end, size
 
 
 CHUNK_BYTES = 6 << 20         # UTF-8 bytes counted at a time
