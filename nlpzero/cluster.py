@@ -51,6 +51,7 @@ log = logging.getLogger("nlpzero")
 
 SCHEDULER_ENV = "NLPZERO_SCHEDULER"
 MERGE_FAN_IN = 64             # runs one merge task reads at most
+PARTITION_TEXT = 4 * 10 ** 9  # bytes of text per partition, beyond the 8 partitions of small inputs
 
 
 def scheduler_from(scheduler: str | None) -> str | None:
@@ -70,7 +71,7 @@ class Engine:
     """A connection to a Dask cluster and a work directory, for one run."""
 
     def __init__(self, scheduler: str | None = None, client=None, work_dir: str | None = None, progress=None,
-                 block_size: int | None = None, parts: int = tasks.DEFAULT_PARTS):
+                 block_size: int | None = None, parts: int | None = None):
         distributed = _distributed()
         self.distributed = distributed
         self.own_client = client is None
@@ -150,10 +151,13 @@ class Engine:
         size was given, blocks are small enough for every worker thread to get
         two (a balanced load with few duplicates among the shards), and at
         most 64 MB."""
+        from .blocks import list_files
+
+        total = sum(_file_size(url) for url in list_files(inputs))
+        if self.parts is None:       # merge outputs of about a gigabyte at most, in 8 to 256 partitions
+            self.parts = int(min(256, max(tasks.DEFAULT_PARTS, -(-total // PARTITION_TEXT))))
         block_size = self.block_size
         if block_size is None:
-            from .blocks import list_files
-            total = sum(_file_size(url) for url in list_files(inputs))
             threads = sum(w.get("nthreads", 1) for w in self.client.scheduler_info()["workers"].values()) or 1
             block_size = int(min(DEFAULT_BLOCK_SIZE, max(1 << 20, total / (2 * threads) + 1)))
         planned = plan_blocks(inputs, block_size)
