@@ -5,6 +5,7 @@ import os
 import signal
 import stat
 import subprocess
+import tempfile
 import sys
 import threading
 import time
@@ -116,8 +117,9 @@ def test_bad_output_directories_are_found_at_start_and_named(tmp_path, write, mo
 
 
 def _spawn(*args, **kw):
+    # run from elsewhere than the repository: `python -m` would import its unbuilt source tree
     return subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tempfile.gettempdir(), **kw)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
