@@ -38,6 +38,8 @@ import os
 import re
 from typing import Iterable, Iterator, Sequence
 
+import numpy as np
+
 from .errors import FormatError, InputError
 from .fileio import atomic_output, open_input
 from .text import NUMBER, NUMBER_TEXT
@@ -80,7 +82,9 @@ class Lexicon:
 
     def __init__(self, counts: dict[str, int] | Iterable[tuple[str, int]] | None = None,
                  columns: Sequence[str] = (), scores: dict[str, tuple] | None = None):
-        self._counts: dict[str, int] = {}
+        self._table: dict[str, int] | None = {}
+        self._sorted = None        # (code points, offsets, counts) sorted by word, while unedited since loading
+        self.version = 0           # changes with every edit: a Tokenizer of this lexicon recompiles
         self.total = 0
         self.columns = tuple(columns)      # names of the extra score columns
         self.scores: dict[str, tuple] = dict(scores or {})
@@ -89,7 +93,32 @@ class Lexicon:
             self.add(word, count)
 
     # ---------------------------------------------------------------- mapping
+    @property
+    def _counts(self) -> dict[str, int]:
+        """word -> count, made on first use from the arrays of a loaded file."""
+        if self._table is None:
+            codes, offsets, counts = self._sorted
+            text = codes.tobytes().decode("utf-32-le", "surrogatepass")
+            bounds = offsets.tolist()
+            self._table = dict(zip([text[bounds[i]:bounds[i + 1]] for i in range(len(bounds) - 1)],
+                                   counts.tolist()))
+        return self._table
+
+    def sorted_arrays(self):
+        """(code points uint32, offsets int64, counts int64) of the words with a
+        count, sorted by code point: what the trie is built from."""
+        if self._sorted is None:
+            words = sorted(w for w, c in self._counts.items() if c > 0)
+            counts = np.fromiter((self._counts[w] for w in words), dtype=np.int64, count=len(words))
+            offsets = np.zeros(len(words) + 1, dtype=np.int64)
+            np.cumsum([len(w) for w in words], out=offsets[1:])
+            codes = np.frombuffer("".join(words).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+            self._sorted = (codes, offsets, counts)
+        return self._sorted
+
     def __len__(self) -> int:
+        if self._table is None:
+            return len(self._sorted[2])
         return len(self._counts)
 
     def __contains__(self, word) -> bool:
@@ -155,12 +184,16 @@ class Lexicon:
             raise ValueError(f"count too large for {word!r}: {count} (at most {MAX_COUNT})")
         self.total += count - self._counts.get(word, 0)
         self._counts[word] = count
+        self._sorted = None
+        self.version += 1
 
     def remove(self, word: str) -> int:
         """Delete `word`; returns its count (KeyError if absent)."""
         count = self._counts.pop(word)
         self.scores.pop(word, None)
         self.total -= count
+        self._sorted = None
+        self.version += 1
         return count
 
     def update(self, other: "Lexicon") -> None:
@@ -229,19 +262,42 @@ class Lexicon:
         """Read a lexicon file (format detected unless given); errors name the file and line."""
         if format is not None and format not in FORMATS:
             raise ValueError(f"unknown lexicon format {format!r} (expected one of {', '.join(FORMATS)})")
-        name = "<stdin>" if path == "-" else path
-        with open_input(path) as stream:
-            data = stream.read()
-        if b"\x00" in data[:1 << 16]:
-            raise FormatError(f"{name}: not a lexicon (binary data)")
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            line = data[:exc.start].count(b"\n") + 1
-            raise FormatError(f"{name}:{line}: not UTF-8 text (truncated or binary?)") from None
+        name, data, text = read_text(path)
         if format == "json" or (format is None and text.lstrip().startswith("{")):
             return cls._parse_json(text, name)
+        fast = read_entries(data, name, format, default_count)
+        if fast is not None:
+            codes, offsets, counts, total, header = fast
+            return cls._from_entries(codes, offsets, counts, name, header)
         return cls._parse(text.splitlines(), name, format, default_count)
+
+    @classmethod
+    def _from_entries(cls, codes, offsets, counts, name: str, header: dict) -> "Lexicon":
+        """A Lexicon of the entries parsed by compiled code (equal words' counts
+        added); its word table is made on first use."""
+        from ._ext import lexfile
+
+        lexicon = cls()
+        lexicon.total = int(counts.sum())
+        if lexicon.total > MAX_COUNT:
+            raise FormatError(f"{name}: the counts add up to more than {MAX_COUNT}")
+        lexicon._sorted = lexfile.sort_words(codes, offsets, counts, lexfile.SUM)
+        if int(lexicon._sorted[2].max(initial=0)) > MAX_COUNT:
+            raise FormatError(f"{name}: a count is too large")
+        lexicon._table = None
+        if bool((counts == 0).any()):     # words with a count of 0 are kept in the table
+            lexicon._sorted = None
+            text = codes.tobytes().decode("utf-32-le", "surrogatepass")
+            bounds = offsets.tolist()
+            table = {}
+            for i, count in enumerate(counts.tolist()):
+                word = text[bounds[i]:bounds[i + 1]]
+                table[word] = table.get(word, 0) + count
+            lexicon._table = table
+        if "words" in header and header["words"].isdigit() and int(header["words"]) != len(lexicon):
+            raise FormatError(f"{name}: truncated lexicon: header says {header['words']} words, "
+                              f"found {len(lexicon)}")
+        return lexicon
 
     @classmethod
     def _parse_json(cls, text: str, name: str) -> "Lexicon":
@@ -343,6 +399,65 @@ class Lexicon:
             for word, _ in entries:
                 out.write(word.replace(NUMBER, NUMBER_TEXT) + "\n")
         return len(entries)
+
+
+def read_text(path: str) -> tuple[str, bytes, str]:
+    """(name, bytes, text) of a lexicon file, refused when binary or not UTF-8."""
+    name = "<stdin>" if path == "-" else path
+    with open_input(path) as stream:
+        data = stream.read()
+    if b"\x00" in data[:1 << 16]:
+        raise FormatError(f"{name}: not a lexicon (binary data)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise FormatError(f"{name}:{line}: not UTF-8 text (truncated or binary?)") from None
+    return name, data, text
+
+
+def read_entries(data: bytes, name: str, format: str | None, default_count: int):
+    """The entries of a lexicon file's bytes parsed by compiled code:
+    (code points, offsets, counts, total, header), or None when the file needs
+    the Python parser (score columns, JSON, counts written as decimals, or any
+    line the fast parser rejects, so that errors are reported the same way)."""
+    import numpy as np
+
+    from ._ext import lexfile
+
+    position, number, header = 0, 1, {}
+    if data.startswith(b"\xef\xbb\xbf"):
+        position = 3
+    while position < len(data):                    # comments and the header, before the first entry
+        end = data.find(b"\n", position)
+        end = len(data) if end < 0 else end
+        line = data[position:end]
+        if line.strip() and not line.startswith(b"#"):
+            break
+        if line.startswith(TSV_HEADER.encode()):
+            header = dict(_HEADER_FIELD.findall(line.decode("utf-8", "replace")))
+            version = line[len(TSV_HEADER):].split()[:1]
+            if version != [str(TSV_VERSION).encode()]:
+                return None
+            format = format or "tsv"
+        position, number = end + 1, number + 1
+    if header.get("columns", "count") != "count":
+        return None
+    if format is None:
+        end = data.find(b"\n", position)
+        try:
+            format = _detect(data[position:len(data) if end < 0 else end].decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError:
+            return None
+    code = {"tsv": lexfile.TSV, "jieba": lexfile.JIEBA, "words": lexfile.WORDS}.get(format)
+    if code is None:
+        return None
+    try:
+        codes, offsets, counts, total = lexfile.parse(np.frombuffer(data, dtype=np.uint8)[position:], code,
+                                                      default_count, number)
+    except lexfile.LineError:
+        return None
+    return codes, offsets, counts, total, header
 
 
 def _format_score(value) -> str:

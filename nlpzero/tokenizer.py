@@ -77,24 +77,43 @@ class Tokenizer:
     def __init__(self, lexicon: Lexicon | dict, split_runs: bool = False):
         if isinstance(lexicon, dict):
             lexicon = Lexicon(lexicon)
+        self._split_runs = split_runs
+        self._classes = character_classes()
+        self._compile(lexicon)
+
+    def _compile(self, lexicon: Lexicon) -> None:
         if lexicon.total > MAX_TOTAL:
             raise InputError(f"the lexicon's counts add up to {lexicon.total}, more than a tokenizer "
                              f"can hold ({MAX_TOTAL})")
-        words = sorted(w for w, c in lexicon.items() if c > 0)   # sorted: the fast breadth-first build
-        counts = np.fromiter((lexicon[w] for w in words), dtype=np.int64, count=len(words))
-        offsets = np.zeros(len(words) + 1, dtype=np.int64)
-        np.cumsum([len(w) for w in words], out=offsets[1:])
-        self._init(_code_points("".join(words)), offsets, counts, None, split_runs)
+        chars, offsets, counts = lexicon.sorted_arrays()
+        self._init(chars, offsets, counts, self._classes, self._split_runs)
         self._lexicon = lexicon
+        self._version = lexicon.version
+
+    def _current(self):
+        """The compiled lexicon, recompiled first if the Lexicon was edited since."""
+        lexicon = self._lexicon
+        if lexicon is not None and lexicon.version != self._version:
+            self._compile(lexicon)
+        return self._compiled
 
     def _init(self, chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray,
               classes: np.ndarray | None = None, split_runs: bool = False) -> None:
         if not _trie.is_sorted(chars, offsets):
             chars, offsets, counts = _sorted_arrays(chars, offsets, counts)
         self._arrays = (chars, offsets, counts)
+        self._split_runs = split_runs
         self._compiled = _trie.CompiledLexicon(chars, offsets, counts, not split_runs)
         self._classes = character_classes() if classes is None else classes
         self._lexicon = None
+        self._version = None
+
+    @classmethod
+    def _from_lexicon_file(cls, path: str, split_runs: bool) -> "Tokenizer":
+        arrays = _lexicon_arrays(path)
+        if arrays is None:
+            return cls(Lexicon.load(path), split_runs)
+        return cls._from_arrays(*arrays, None, split_runs)
 
     @classmethod
     def _from_arrays(cls, chars, offsets, counts, classes=None, split_runs: bool = False) -> "Tokenizer":
@@ -106,37 +125,38 @@ class Tokenizer:
     @property
     def compiled(self):
         """The compiled lexicon, for other kernels (discovery's counting passes)."""
-        return self._compiled
+        return self._current()
 
     def with_split_runs(self, split_runs: bool) -> "Tokenizer":
         """The same lexicon with `split_runs` set (see the constructor)."""
         if split_runs == self.split_runs:
             return self
+        self._current()
         return Tokenizer._from_arrays(*self._arrays, self._classes, split_runs)
 
     @property
     def split_runs(self) -> bool:
         """Whether lexicon words may cut a run of letters/digits (jieba does; by default they may not)."""
-        return not self._compiled.whole_runs
+        return self._split_runs
 
     def __reduce__(self):  # for multiprocessing; model *files* never use pickle
+        self._current()
         return (Tokenizer._from_arrays, self._arrays + (self._classes, self.split_runs))
 
     @property
     def lexicon(self) -> Lexicon:
-        """The lexicon this tokenizer was compiled from (a copy when loaded from a model)."""
+        """The lexicon of this tokenizer, live: edits to it (add, remove,
+        suggest(tune=True)) take effect on the next call."""
         if self._lexicon is None:
-            chars, offsets, counts = self._arrays
-            text = chars.tobytes().decode("utf-32-le", "surrogatepass")
             lexicon = Lexicon()
-            bounds = offsets.tolist()
-            for i, count in enumerate(counts.tolist()):
-                lexicon.add(text[bounds[i]:bounds[i + 1]], count)
+            lexicon._table, lexicon._sorted = None, self._arrays
+            lexicon.total = int(self._arrays[2].sum())
             self._lexicon = lexicon
+            self._version = lexicon.version
         return self._lexicon
 
     def __len__(self) -> int:
-        return self._compiled.n_words
+        return self._current().n_words
 
     def __repr__(self) -> str:
         return f"<Tokenizer {len(self)} words>"
@@ -146,11 +166,11 @@ class Tokenizer:
         """The tokens of `text`; ``''.join(tokens) == text``."""
         if not isinstance(text, str):
             raise TypeError(f"tokenize() takes a str, not {type(text).__name__}")
-        return _kernel.tokens(self._compiled, text, self._classes)
+        return _kernel.tokens(self._current(), text, self._classes)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """(start, end) character offsets of the tokens."""
-        ends = _kernel.cuts(self._compiled, text, self._classes).tolist()
+        ends = _kernel.cuts(self._current(), text, self._classes).tolist()
         return list(zip([0] + ends[:-1], ends))
 
     def cut(self, text: str) -> Iterator[str]:
@@ -175,7 +195,7 @@ class Tokenizer:
         """`text` (str or UTF-8 bytes) segmented and written as UTF-8 with tokens
         joined by `separator`, whitespace dropped and line feeds kept (the CLI's
         output); also returns whether the text ended a line."""
-        data, at_line_start, _ = _kernel.render(self._compiled, text, self._classes, separator, at_line_start)
+        data, at_line_start, _ = _kernel.render(self._current(), text, self._classes, separator, at_line_start)
         return data, at_line_start
 
     def tokenize_corpus(self, corpus, out, separator: str = " ", jobs: int = 1, progress=None,
@@ -239,9 +259,11 @@ class Tokenizer:
         previous one's line unless that ended with a line feed (as
         Corpus.text_blocks and Corpus.file_line_bytes cut them).  Returns the number of invalid
         UTF-8 bytes replaced."""
+        compiled = self._current()
+
         def render(piece_and_start):
             piece, starts_line = piece_and_start
-            return _kernel.render(self._compiled, piece, self._classes, separator, starts_line)
+            return _kernel.render(compiled, piece, self._classes, separator, starts_line)
 
         def with_line_starts(pieces):
             # the readers cut pieces after a line feed, or inside an overlong line
@@ -262,6 +284,7 @@ class Tokenizer:
     # ------------------------------------------------------------- files
     def save(self, path: str) -> None:
         """Write a self-contained model file (atomically)."""
+        self._current()
         chars, offsets, counts = self._arrays
         classes = zlib.compress(self._classes.tobytes(), 6)
         header = json.dumps({"format": "nlpzero-tokenizer", "words": int(counts.shape[0]),
@@ -281,7 +304,7 @@ class Tokenizer:
         (nlpzero TSV, jieba dictionary or word list) on the fly; `split_runs`
         as for the constructor."""
         if not is_model_file(path):
-            return cls(Lexicon.load(path), split_runs)
+            return cls._from_lexicon_file(path, split_runs)
         name = path
         with open_input(path) as stream:
             data = stream.read()
@@ -320,6 +343,26 @@ class Tokenizer:
         if offsets[0] != 0 or offsets[-1] != n_chars or np.any(np.diff(offsets) < 0) or np.any(counts < 0):
             raise FormatError(f"{name}: corrupted tokenizer model (inconsistent arrays)")
         return cls._from_arrays(chars, offsets, counts, classes, split_runs)
+
+
+def _lexicon_arrays(path: str):
+    """The sorted arrays of a lexicon file parsed by compiled code, without a
+    Python string per word; None when it needs the Python parser."""
+    from ._ext import lexfile
+    from .lexicon import read_entries, read_text
+
+    name, data, text = read_text(path)
+    if text.lstrip().startswith("{"):
+        return None
+    entries = read_entries(data, name, None, 1)
+    if entries is None:
+        return None
+    codes, offsets, counts, total, header = entries
+    if total > MAX_TOTAL:
+        raise InputError(f"the lexicon's counts add up to {total}, more than a tokenizer can hold ({MAX_TOTAL})")
+    if "words" in header and header["words"].isdigit():
+        return None              # the Python parser checks the header's word count
+    return lexfile.sort_words(codes, offsets, counts, lexfile.SUM)
 
 
 def _sorted_arrays(chars: np.ndarray, offsets: np.ndarray, counts: np.ndarray):

@@ -12,7 +12,7 @@ cdef struct ChildSlot:
     uint32_t mask                # the child's table: children[first : first + mask + 1]
     uint32_t first
     int32_t node                 # the child's id (used while building)
-    double logp                  # the child's ln(count) - ln(total); > 0 (NOT_A_WORD) if not a word
+    double logp                  # the child's ln(count) - ln(total); NOT_A_WORD (1e308) if not a word
 
 cdef struct Node:                # a node while building
     double logp
@@ -44,6 +44,11 @@ cdef inline const ChildSlot *trie_step(const Trie *t, const ChildSlot *at, uint3
         if table[slot].ch == 0xFFFFFFFFU:   # EMPTY_CHAR
             return NULL
         slot = (slot + 1) & mask
+
+
+cdef inline bint is_word(const ChildSlot *edge) noexcept nogil:
+    """Whether the edge ends a word (any total: its score is below NOT_A_WORD)."""
+    return edge.logp < 1e300
 
 
 cdef inline const ChildSlot *trie_start(const Trie *t, uint32_t ch) noexcept nogil:

@@ -11,7 +11,7 @@ from libc.math cimport log
 from nlpzero._ext.text cimport NUMBER
 
 cdef uint32_t EMPTY_CHAR = 0xFFFFFFFF
-cdef double NOT_A_WORD = 1.0
+cdef double NOT_A_WORD = 1e308   # above any ln(count) - ln(total), even with a total of 1
 
 
 cdef inline Py_ssize_t _table_size(Py_ssize_t children) noexcept nogil:
@@ -54,10 +54,12 @@ cdef class CompiledLexicon:
     """A lexicon compiled for segmentation, from the words' code points
     (`chars`, uint32), offsets (int64, n+1) and counts (int64, n); the words
     must be distinct and sorted (see is_sorted).  `whole_runs`: lexicon words
-    may not cut runs of letters/digits."""
+    may not cut runs of letters/digits.  `total` (default: the sum of the
+    counts) is what probabilities are relative to: jieba's total, for one,
+    also counts duplicate dictionary lines and words deleted since."""
 
     def __cinit__(self, const uint32_t[::1] chars, const int64_t[::1] offsets, const int64_t[::1] counts,
-                  bint whole_runs=True):
+                  bint whole_runs=True, int64_t total_override=-1):
         cdef Py_ssize_t n = counts.shape[0], w, k
         cdef int64_t total = 0
         self.trie.children = NULL
@@ -75,6 +77,8 @@ cdef class CompiledLexicon:
             total += counts[w]
         if not is_sorted(chars, offsets):
             raise ValueError("the words must be distinct, non-empty and sorted by code point")
+        if total_override >= 0:
+            total = total_override
         self.total = total
         self.n_words = n
         # jieba scores with log(freq) - log(total); an empty lexicon scores unknowns as ln 1
@@ -198,6 +202,23 @@ cdef class CompiledLexicon:
             for s in range(nodes[0].first, nodes[0].first + nodes[0].mask + 1):
                 if t.children[s].ch < ROOT_DIRECT:
                     t.root_direct[t.children[s].ch] = t.children[s]
+
+    def lookup(self, str word not None):
+        """ln(count) - ln(total) of `word`; None when it is only the prefix of a
+        word, NotImplemented when not even that (so jieba's "prefix counts 0"
+        can be told from "absent")."""
+        cdef const ChildSlot *edge
+        cdef Py_ssize_t k
+        if not word:
+            return NotImplemented
+        edge = trie_start(&self.trie, ord(word[0]))
+        for k in range(1, len(word)):
+            if edge == NULL:
+                break
+            edge = trie_step(&self.trie, edge, ord(word[k]))
+        if edge == NULL:
+            return NotImplemented
+        return edge.logp if is_word(edge) else None
 
     def __dealloc__(self):
         free(self.trie.children)

@@ -1,0 +1,584 @@
+"""A drop-in for jieba's module API: ``import nlpzero.jieba as jieba``.
+
+The same names, signatures and results as jieba 0.42.1 -- ``cut`` (with and
+without the HMM, ``cut_all``), ``lcut``, ``cut_for_search``,
+``lcut_for_search``, ``tokenize``, ``add_word``, ``del_word``,
+``suggest_freq``, ``load_userdict``, ``set_dictionary``, ``initialize``,
+``get_FREQ``, ``setLogLevel``, ``enable_parallel`` / ``disable_parallel`` and
+a ``Tokenizer`` class for several dictionaries at once -- computed by
+nlpzero's compiled code (``_ext/jiebacut.pyx``): jieba's blocks, its
+max-probability route with its tie-breaks, its assembly of each mode and its
+finalseg HMM (BMES Viterbi).
+
+* The default dictionary is the ``dict.txt`` of the installed jieba package,
+  compiled once into nlpzero's tokenizer model format and kept in the user's
+  cache directory (:mod:`nlpzero.cache`), rebuilt when the file changes;
+  jieba's own marshal cache is never read or written.
+* The HMM's probability tables are read, as data, from the installed jieba's
+  ``finalseg/prob_*.py`` (never its pickles) and cached as NumPy arrays.
+* Edits are live: ``add_word``, ``del_word``, ``suggest_freq(tune=True)`` and
+  ``load_userdict`` change small overlay tables (words added, words deleted)
+  that the next call uses, so a thousand edits cost no rebuild of the
+  dictionary.  ``FREQ`` and ``total`` follow jieba's rules: ``total`` only
+  grows, a deleted word keeps a count of 0 and is split by the HMM from then
+  on (``Force_Split_Words``, shared by every Tokenizer, as in jieba).
+* ``enable_parallel(n)`` runs ``cut`` and ``cut_for_search`` over the lines of
+  a text on n threads, as jieba's process pool does over its lines.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import logging
+import math
+import os
+import re
+import threading
+from typing import Iterator
+
+import numpy as np
+
+from ._ext import jiebacut as _kernel
+from ._ext import lexfile as _lexfile
+from ._ext import trie as _trie
+from .errors import InputError
+
+__version__ = "0.42.1"          # the jieba this module follows
+DEFAULT_DICT = None
+DEFAULT_DICT_NAME = "dict.txt"
+
+log = logging.getLogger("nlpzero.jieba")
+default_logger = log
+
+re_userdict = re.compile(r"^(.+?)( [0-9]+)?( [a-z]+)?$", re.U)
+re_eng = re.compile("[a-zA-Z0-9]", re.U)
+re_han_default = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&._%\\-]+)", re.U)
+re_skip_default = re.compile("(\r\n|\\s)", re.U)
+
+Force_Split_Words: set[str] = set()
+_force_lock = threading.Lock()
+_force_compiled: list = [None, -1]        # (trie, size it was built for)
+
+
+def setLogLevel(log_level) -> None:
+    log.setLevel(log_level)
+
+
+def strdecode(sentence):
+    """jieba's: bytes are UTF-8, else GBK (bad bytes dropped)."""
+    if not isinstance(sentence, str):
+        try:
+            sentence = sentence.decode("utf-8")
+        except UnicodeDecodeError:
+            sentence = sentence.decode("gbk", "ignore")
+    return sentence
+
+
+def jieba_directory() -> str:
+    """The installed jieba package's directory (its dictionary and HMM tables)."""
+    import importlib.util
+    spec = importlib.util.find_spec("jieba")
+    if spec is None or not spec.submodule_search_locations:
+        raise InputError("jieba is not installed (pip install jieba): its dictionary and HMM tables are read "
+                         "from it")
+    return list(spec.submodule_search_locations)[0]
+
+
+def _compile(words: dict[str, int]):
+    """A trie of words -> counts with a total of 1: each word's score is ln(count)."""
+    items = sorted((w, c) for w, c in words.items() if c > 0 and w)
+    if not items:
+        return None
+    text = "".join(w for w, _ in items)
+    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    offsets = np.zeros(len(items) + 1, dtype=np.int64)
+    np.cumsum([len(w) for w, _ in items], out=offsets[1:])
+    counts = np.array([c for _, c in items], dtype=np.int64)
+    return _trie.CompiledLexicon(chars, offsets, counts, False, 1)
+
+
+def _force_split_trie():
+    with _force_lock:
+        if _force_compiled[1] != len(Force_Split_Words):
+            _force_compiled[0] = _compile({w: 1 for w in Force_Split_Words})
+            _force_compiled[1] = len(Force_Split_Words)
+        return _force_compiled[0]
+
+
+def add_force_split(word: str) -> None:
+    Force_Split_Words.add(word)
+
+
+# ---------------------------------------------------------------- the HMM
+
+_hmm_cache: list = []
+
+
+def _hmm() -> "_kernel.HMM":
+    """finalseg's tables from the installed jieba, parsed once (as data) and cached."""
+    if _hmm_cache:
+        return _hmm_cache[0]
+    from .cache import cache_dir
+
+    directory = os.path.join(jieba_directory(), "finalseg")
+    sources = [os.path.join(directory, f"prob_{name}.py") for name in ("start", "trans", "emit")]
+    digest = hashlib.sha256()
+    for path in sources:
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    cached = os.path.join(cache_dir(), f"jieba-hmm-{digest.hexdigest()[:24]}.npz")
+    tables = None
+    if os.path.exists(cached):
+        try:
+            with np.load(cached, allow_pickle=False) as data:
+                tables = data["start"], data["trans"], data["emit"]
+        except (OSError, ValueError, KeyError):
+            tables = None
+    if tables is None:
+        start, trans, emit = (_read_table(path) for path in sources)
+        states = _kernel.STATES
+        first, last = _kernel.HAN_RANGE
+        emit_array = np.full((4, last - first + 1), -3.14e100)
+        for i, state in enumerate(states):
+            for ch, p in emit.get(state, {}).items():
+                if len(ch) == 1 and first <= ord(ch) <= last:
+                    emit_array[i, ord(ch) - first] = p
+        tables = (np.array([start.get(s, -3.14e100) for s in states]),
+                  np.array([[trans.get(a, {}).get(b, -3.14e100) for b in states] for a in states]), emit_array)
+        try:
+            os.makedirs(os.path.dirname(cached), exist_ok=True)
+            tmp = f"{cached}.{os.getpid()}.tmp.npz"
+            np.savez(tmp, start=tables[0], trans=tables[1], emit=tables[2])
+            os.replace(tmp, cached)
+        except OSError:
+            pass
+    _hmm_cache.append(_kernel.HMM(*(np.ascontiguousarray(t, dtype=np.float64) for t in tables)))
+    return _hmm_cache[0]
+
+
+def _read_table(path: str) -> dict:
+    """A finalseg table: the dict literal after "P=" in jieba's module, read as data."""
+    with open(path, encoding="utf-8") as f:
+        source = f.read()
+    return ast.literal_eval(source[source.index("P=") + 2:].strip())
+
+
+# ---------------------------------------------------------------- dictionaries
+
+class _Dictionary:
+    """A jieba dictionary file compiled: the trie (scores ln(count)), jieba's
+    total (duplicate lines counted twice) and the words' counts on demand."""
+
+    def __init__(self, path: str):
+        from .cache import cache_dir
+
+        with open(path, "rb") as f:
+            data = f.read()
+        digest = hashlib.sha256(data).hexdigest()[:24]
+        cached = os.path.join(cache_dir(), f"jieba-{os.path.basename(path)}-{digest}.npz")
+        arrays = None
+        if os.path.exists(cached):
+            try:
+                with np.load(cached, allow_pickle=False) as saved:
+                    arrays = saved["chars"], saved["offsets"], saved["counts"], int(saved["total"])
+            except (OSError, ValueError, KeyError):
+                arrays = None
+        if arrays is None:
+            arrays = _parse_dictionary(data, path)
+            try:
+                os.makedirs(os.path.dirname(cached), exist_ok=True)
+                tmp = f"{cached}.{os.getpid()}.tmp.npz"
+                np.savez(tmp, chars=arrays[0], offsets=arrays[1], counts=arrays[2], total=np.int64(arrays[3]))
+                os.replace(tmp, cached)
+            except OSError:
+                pass
+        self.chars, self.offsets, self.counts, self.total = arrays
+        self.trie = _trie.CompiledLexicon(self.chars, self.offsets, self.counts, False, 1)
+        self.words = _kernel.Words(self.trie.n_nodes)
+
+    def count(self, word: str):
+        """jieba's FREQ.get(word): the count, 0 for a prefix of a word, None if absent."""
+        logc = self.trie.lookup(word)
+        if logc is NotImplemented:
+            return None
+        if logc is None:
+            return 0
+        return int(round(math.exp(logc)))
+
+    def items(self) -> Iterator[tuple[str, int]]:
+        text = self.chars.tobytes().decode("utf-32-le", "surrogatepass")
+        bounds = self.offsets.tolist()
+        for i, c in enumerate(self.counts.tolist()):
+            yield text[bounds[i]:bounds[i + 1]], c
+
+
+def _parse_dictionary(data: bytes, path: str):
+    """jieba's gen_pfdict rules: 'word freq [tag]' lines, a later duplicate's
+    count wins, every line adds to the total; a bad line is an error."""
+    try:
+        chars, offsets, counts, total = _lexfile.parse(np.frombuffer(data, dtype=np.uint8), _lexfile.JIEBA, 1)
+    except _lexfile.LineError as exc:
+        number, reason = exc.args
+        line = data.split(b"\n")[number - 1].decode("utf-8", "replace").strip()
+        raise ValueError(f"invalid dictionary entry in {path} at Line {number}: {line} ({reason})") from None
+    chars, offsets, counts = _lexfile.sort_words(chars, offsets, counts, _lexfile.LAST)
+    return chars, offsets, counts, total
+
+
+_dictionaries: dict[str, _Dictionary] = {}
+_dictionaries_lock = threading.Lock()
+
+
+def _dictionary(path: str) -> _Dictionary:
+    """One compiled copy of each dictionary file per process (its edits are per Tokenizer)."""
+    with _dictionaries_lock:
+        key = os.path.abspath(path)
+        stamp = (key, os.path.getmtime(key), os.path.getsize(key))
+        found = _dictionaries.get(stamp)
+        if found is None:
+            found = _dictionaries[stamp] = _Dictionary(key)
+        return found
+
+
+class _Freq:
+    """jieba's FREQ mapping (word -> count, 0 for prefixes) over the compiled
+    dictionary and this tokenizer's edits; ``dict(FREQ)`` lists every entry."""
+
+    def __init__(self, tokenizer: "Tokenizer"):
+        self._tokenizer = tokenizer
+
+    def get(self, word, default=None):
+        found = self._tokenizer._count(word)
+        return default if found is None else found
+
+    def __getitem__(self, word):
+        found = self._tokenizer._count(word)
+        if found is None:
+            raise KeyError(word)
+        return found
+
+    def __contains__(self, word) -> bool:
+        return self._tokenizer._count(word) is not None
+
+    def __setitem__(self, word, freq) -> None:
+        self._tokenizer._set(word, int(freq))
+
+    def items(self):
+        entries = {}
+        base = self._tokenizer._base
+        if base is not None:
+            for word, count in base.items():
+                entries[word] = count
+                for k in range(1, len(word)):
+                    entries.setdefault(word[:k], 0)
+        entries.update(self._tokenizer._edits)
+        return entries.items()
+
+    def keys(self):
+        return [w for w, _ in self.items()]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.items())
+
+
+class Tokenizer:
+    """jieba's Tokenizer: a dictionary (jieba's bundled one by default) and the
+    edits made to it."""
+
+    def __init__(self, dictionary=DEFAULT_DICT):
+        self.lock = threading.RLock()
+        self.dictionary = dictionary if dictionary is None else os.path.abspath(dictionary)
+        self.FREQ = _Freq(self)
+        self.total = 0
+        self.user_word_tag_tab: dict[str, str] = {}
+        self.initialized = False
+        self.tmp_dir = None
+        self.cache_file = None
+        self._base: _Dictionary | None = None
+        self._edits: dict[str, int] = {}      # word -> count (0: deleted, or a new prefix)
+        self._compiled_edits = None           # (added trie, deleted trie, edits version)
+        self._version = 0
+        self._segmenter = None                # ((version, total, force-split words), Segmenter)
+
+    def __repr__(self) -> str:
+        return f"<Tokenizer dictionary={self.dictionary!r}>"
+
+    # ------------------------------------------------------------ set-up
+    def get_dict_file(self):
+        return open(self._dict_path(), "rb")
+
+    def _dict_path(self) -> str:
+        return self.dictionary or os.path.join(jieba_directory(), DEFAULT_DICT_NAME)
+
+    def initialize(self, dictionary=None) -> None:
+        if dictionary:
+            path = os.path.abspath(dictionary)
+            if self.dictionary == path and self.initialized:
+                return
+            self.dictionary = path
+            self.initialized = False
+        with self.lock:
+            if self.initialized:
+                return
+            log.debug("Building prefix dict from %s ...", self._dict_path())
+            self._base = _dictionary(self._dict_path())
+            self.total = self._base.total
+            self._edits = {}
+            self._compiled_edits = None
+            self._version += 1
+            self.initialized = True
+
+    def check_initialized(self) -> None:
+        if not self.initialized:
+            self.initialize()
+
+    def set_dictionary(self, dictionary_path) -> None:
+        with self.lock:
+            path = os.path.abspath(dictionary_path)
+            if not os.path.isfile(path):
+                raise Exception("jieba: file does not exist: " + path)
+            self.dictionary = path
+            self.initialized = False
+
+    # ------------------------------------------------------------ FREQ
+    def _count(self, word):
+        if word in self._edits:
+            return self._edits[word]
+        if self._base is None:
+            return None
+        return self._base.count(word)
+
+    def _set(self, word: str, freq: int) -> None:
+        self._edits[word] = freq
+        for k in range(1, len(word)):
+            if self._count(word[:k]) is None:
+                self._edits[word[:k]] = 0
+        self._version += 1
+
+    def _tries(self):
+        """The kernel's view of the edits: (added, deleted), rebuilt when they changed."""
+        compiled = self._compiled_edits
+        if compiled is None or compiled[2] != self._version:
+            added = {w: c for w, c in self._edits.items() if c > 0}
+            deleted = {w: 1 for w, c in self._edits.items() if c <= 0 and (self._base.count(w) or 0) > 0}
+            compiled = self._compiled_edits = (_compile(added), _compile(deleted), self._version)
+        return compiled[0], compiled[1]
+
+    # ------------------------------------------------------------ cutting
+    def _words(self, sentence: str, mode: int, offsets: bool = False) -> list:
+        if not sentence:
+            return []
+        if not self.initialized:
+            self.initialize()
+        state = (self._version, self.total, len(Force_Split_Words))
+        if self._segmenter is None or self._segmenter[0] != state:
+            self._segmenter = (state, self._new_segmenter())
+        return self._segmenter[1].cut(sentence, mode, offsets)
+
+    def _new_segmenter(self):
+        """The compiled segmenter of the dictionary as edited now."""
+        self.check_initialized()
+        added, deleted = self._tries()
+        return _kernel.Segmenter(self._base.trie, self._base.words, math.log(self.total), _hmm(), added, deleted,
+                                 _force_split_trie())
+
+    def cut(self, sentence, cut_all=False, HMM=True, use_paddle=False) -> Iterator[str]:
+        """The words of `sentence` (a generator, as jieba's)."""
+        sentence = strdecode(sentence)
+        mode = _kernel.CUT_ALL if cut_all else (_kernel.CUT if HMM else _kernel.CUT_NO_HMM)
+        yield from self._words(sentence, mode)
+
+    def lcut(self, sentence, cut_all=False, HMM=True, use_paddle=False) -> list[str]:
+        return self._words(strdecode(sentence), _kernel.CUT_ALL if cut_all else (
+            _kernel.CUT if HMM else _kernel.CUT_NO_HMM))
+
+    def cut_for_search(self, sentence, HMM=True) -> Iterator[str]:
+        """cut, with the 2- and 3-character words inside longer words before each."""
+        sentence = strdecode(sentence)
+        yield from self._words(sentence, _kernel.SEARCH if HMM else _kernel.SEARCH_NO_HMM)
+
+    def lcut_for_search(self, sentence, HMM=True) -> list[str]:
+        return self._words(strdecode(sentence), _kernel.SEARCH if HMM else _kernel.SEARCH_NO_HMM)
+
+    _lcut = lcut
+    _lcut_for_search = lcut_for_search
+
+    def _lcut_no_hmm(self, sentence):
+        return self.lcut(sentence, False, False)
+
+    def _lcut_all(self, sentence):
+        return self.lcut(sentence, True)
+
+    def _lcut_for_search_no_hmm(self, sentence):
+        return self.lcut_for_search(sentence, False)
+
+    def tokenize(self, unicode_sentence, mode="default", HMM=True) -> Iterator[tuple[str, int, int]]:
+        """(word, start, end) for each word ("search" mode: with the inner words too)."""
+        if not isinstance(unicode_sentence, str):
+            raise ValueError("jieba: the input parameter should be unicode.")
+        if mode == "default":
+            yield from self._words(unicode_sentence, _kernel.CUT if HMM else _kernel.CUT_NO_HMM, True)
+        else:
+            yield from self._words(unicode_sentence, _kernel.SEARCH if HMM else _kernel.SEARCH_NO_HMM, True)
+
+    def get_DAG(self, sentence) -> dict[int, list[int]]:
+        """jieba's DAG: for each position, the (inclusive) ends of the words starting there."""
+        self.check_initialized()
+        dag = {}
+        n = len(sentence)
+        for k in range(n):
+            ends = [i for i in range(k, n) if self.FREQ.get(sentence[k:i + 1])]
+            dag[k] = ends or [k]
+        return dag
+
+    def calc(self, sentence, DAG, route) -> None:
+        """jieba's route computation (plain Python, for callers of jieba's internals)."""
+        n = len(sentence)
+        route[n] = (0, 0)
+        logtotal = math.log(self.total)
+        for idx in range(n - 1, -1, -1):
+            route[idx] = max((math.log(self.FREQ.get(sentence[idx:x + 1]) or 1) - logtotal + route[x + 1][0], x)
+                             for x in DAG[idx])
+
+    # ------------------------------------------------------------ editing
+    def add_word(self, word, freq=None, tag=None) -> None:
+        """Add `word` (freq default: suggest_freq(word)); 0 deletes it."""
+        self.check_initialized()
+        word = strdecode(word)
+        freq = int(freq) if freq is not None else self.suggest_freq(word, False)
+        with self.lock:
+            self._set(word, freq)
+            self.total += freq
+        if tag:
+            self.user_word_tag_tab[word] = tag
+        if freq == 0:
+            add_force_split(word)
+
+    def del_word(self, word) -> None:
+        self.add_word(word, 0)
+
+    def suggest_freq(self, segment, tune=False) -> int:
+        """The count that keeps `segment` whole (a str) or splits it as given (a tuple)."""
+        self.check_initialized()
+        ftotal = float(self.total)
+        freq = 1
+        if isinstance(segment, str):
+            word = segment
+            for seg in self.cut(word, HMM=False):
+                freq *= self.FREQ.get(seg, 1) / ftotal
+            freq = max(int(freq * self.total) + 1, self.FREQ.get(word, 1))
+        else:
+            segment = tuple(map(strdecode, segment))
+            word = "".join(segment)
+            for seg in segment:
+                freq *= self.FREQ.get(seg, 1) / ftotal
+            freq = min(int(freq * self.total), self.FREQ.get(word, 0))
+        if tune:
+            self.add_word(word, freq)
+        return freq
+
+    def load_userdict(self, f) -> None:
+        """Add the words of a user dictionary: 'word [freq] [tag]' lines (UTF-8), a path or a file."""
+        self.check_initialized()
+        if isinstance(f, str):
+            with open(f, "rb") as stream:
+                self._load_lines(stream, f)
+        else:
+            self._load_lines(f, getattr(f, "name", repr(f)))
+
+    def _load_lines(self, lines, name: str) -> None:
+        for line in lines:
+            line = line.strip()
+            if not isinstance(line, str):
+                try:
+                    line = line.decode("utf-8").lstrip("\ufeff")
+                except UnicodeDecodeError:
+                    raise ValueError(f"dictionary file {name} must be utf-8") from None
+            if not line:
+                continue
+            word, freq, tag = re_userdict.match(line).groups()
+            if freq is not None:
+                freq = freq.strip()
+            if tag is not None:
+                tag = tag.strip()
+            self.add_word(word, freq, tag)
+
+
+# ---------------------------------------------------------------- the module API
+
+dt = Tokenizer()
+get_FREQ = lambda k, d=None: dt.FREQ.get(k, d)  # noqa: E731 - jieba's own definition
+add_word = dt.add_word
+calc = dt.calc
+cut = dt.cut
+lcut = dt.lcut
+cut_for_search = dt.cut_for_search
+lcut_for_search = dt.lcut_for_search
+del_word = dt.del_word
+get_DAG = dt.get_DAG
+get_dict_file = dt.get_dict_file
+initialize = dt.initialize
+load_userdict = dt.load_userdict
+set_dictionary = dt.set_dictionary
+suggest_freq = dt.suggest_freq
+tokenize = dt.tokenize
+user_word_tag_tab = dt.user_word_tag_tab
+pool = None
+_jobs = 1
+
+
+def _lcut_all(s):
+    return dt._lcut_all(s)
+
+
+def _lcut(s):
+    return dt._lcut(s)
+
+
+def _lcut_no_hmm(s):
+    return dt._lcut_no_hmm(s)
+
+
+def _lcut_for_search(s):
+    return dt._lcut_for_search(s)
+
+
+def _lcut_for_search_no_hmm(s):
+    return dt._lcut_for_search_no_hmm(s)
+
+
+def _pcut(sentence, cut_all=False, HMM=True):
+    """cut over the lines of `sentence` on the parallel jobs, as jieba's pool does."""
+    from .parallel import parallel_map
+    lines = strdecode(sentence).splitlines(True)
+    fn = _lcut_all if cut_all else (_lcut if HMM else _lcut_no_hmm)
+    for words in parallel_map(fn, lines, _jobs):
+        yield from words
+
+
+def _pcut_for_search(sentence, HMM=True):
+    from .parallel import parallel_map
+    lines = strdecode(sentence).splitlines(True)
+    fn = _lcut_for_search if HMM else _lcut_for_search_no_hmm
+    for words in parallel_map(fn, lines, _jobs):
+        yield from words
+
+
+def enable_parallel(processnum=None) -> None:
+    """Cut the lines of a text on `processnum` threads (default: all cores)."""
+    global cut, cut_for_search, _jobs
+    dt.check_initialized()
+    _jobs = processnum or os.cpu_count() or 1
+    cut = _pcut
+    cut_for_search = _pcut_for_search
+
+
+def disable_parallel() -> None:
+    global cut, cut_for_search, _jobs
+    _jobs = 1
+    cut = dt.cut
+    cut_for_search = dt.cut_for_search
