@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .corpus import Corpus, expand_paths
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
-from .discover import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, new_words
+from .discovery import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, new_words
 from .errors import InputError, NlpzeroError
 from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
 from .lexicon import FORMATS, Lexicon, jieba_dictionary_path

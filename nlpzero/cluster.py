@@ -299,7 +299,7 @@ class ClusterSource:
 
     def count_pass(self, kind: str, tokenizer, jobs: int, label: str, min_count: int = 1, min_single: int = 1):
         from ._ext.discovery import MAX_STRING
-        from .discover import StringCounts
+        from .discovery import StringCounts
 
         model = self.engine.share("lexicon", _model_bytes(tokenizer))
         results = self.engine.run(label, tasks.count_strings_block,

@@ -9,7 +9,7 @@ import reference
 from nlpzero import Corpus, Lexicon, Tokenizer, count, discover
 from nlpzero.text import NUMBER, fold_numbers
 
-dz = importlib.import_module("nlpzero.discover")   # the module (nlpzero.discover is the function)
+dz = importlib.import_module("nlpzero.discovery")
 
 ALPHABET = list("甲乙丙丁戊己庚辛壬癸子丑") + list("ab7８.．，。 \n") + ["😀", "\U00020001", "\u0301"]
 texts = st.lists(st.text(alphabet=st.sampled_from(ALPHABET), max_size=80), max_size=6)

@@ -1,6 +1,7 @@
 """Every edge a new user (and an adversary) hit: output paths, signals,
 encodings, overflowing numbers, nothing to learn from, space-separated text."""
 
+import importlib
 import os
 import signal
 import stat
@@ -104,7 +105,7 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(tmp_path, lexicon
 
 
 def test_bad_output_directories_are_found_at_start_and_named(tmp_path, write, monkeypatch):
-    discover_module = sys.modules["nlpzero.discover"]
+    discover_module = importlib.import_module("nlpzero.discovery")
     corpus = write("in.txt", NOVEL_LINE)
     monkeypatch.setattr(discover_module, "_discover", lambda *a, **k: pytest.fail("worked before checking"))
     missing = str(tmp_path / "no" / "such" / "out.tsv")
@@ -363,5 +364,5 @@ def test_importing_the_unbuilt_source_tree_says_how_to_build(tmp_path):
     import shutil
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + "/nlpzero"
     shutil.copytree(package, tmp_path / "nlpzero", ignore=shutil.ignore_patterns("*.so", "*.pyd", "*.c"))
-    proc = subprocess.run([sys.executable, "-c", "import nlpzero"], cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", "import nlpzero; nlpzero.Tokenizer"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode != 0 and "pip install -e ." in proc.stderr

@@ -134,7 +134,7 @@ def test_run_files_round_trip_and_refuse_damage(tmp_path):
 
 def test_cli_defaults_are_the_librarys():
     from nlpzero.counts import count as count_fn
-    from nlpzero.discover import discover as discover_fn
+    from nlpzero.discovery import discover as discover_fn
     from nlpzero.templates import find_templates
     from nlpzero.vectors.train import train_vectors
     pairs = {"count": count_fn, "discover": discover_fn, "templates": find_templates, "vectors": train_vectors}
