@@ -34,6 +34,8 @@ extensions = [
 ]
 
 CLUSTER = ["dask[distributed]>=2024.8", "fsspec>=2023.1"]
+# only to load what `nlpzero export` writes (writing needs neither)
+EXPORT = ["tokenizers>=0.15", "sentencepiece>=0.1.99"]
 
 setup(
     name="nlpzero-kit",
@@ -49,7 +51,8 @@ setup(
     install_requires=["numpy>=1.23", "scipy>=1.8", "click>=8.0", "jieba>=0.42", "gensim>=4.0"],
     extras_require={
         "cluster": CLUSTER,
-        "test": ["pytest>=7", "hypothesis>=6", *CLUSTER],
+        "export": EXPORT,
+        "test": ["pytest>=7", "hypothesis>=6", *CLUSTER, *EXPORT, "transformers>=4.40"],
     },
     entry_points={"console_scripts": ["nlpzero = nlpzero.cli:main"]},
     classifiers=[

@@ -16,6 +16,7 @@ from .corpus import Corpus, expand_paths
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
 from .discovery import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, new_words
 from .errors import InputError, NlpzeroError
+from .export import FORMATS as EXPORT_FORMATS, export as export_tokenizer
 from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
 from .lexicon import FORMATS, Lexicon, jieba_dictionary_path
 from .parallel import default_jobs
@@ -590,6 +591,33 @@ def compile_command(lexicon, output, fmt):
     tokenizer = Tokenizer(Lexicon.load(lexicon, format=fmt))
     tokenizer.save(output)
     log.info("wrote %s (%d words)", output, len(tokenizer))
+
+
+@main.command("export")
+@click.argument("lexicon")
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="hf", show_default=True,
+              help="hf: a Hugging Face tokenizers tokenizer.json; sentencepiece: a sentencepiece .model.")
+@click.option("-o", "--output", required=True, metavar="FILE", help="File to write.")
+def export_command(lexicon, fmt, output):
+    """Write LEXICON (a lexicon or compiled model) as a Unigram tokenizer for
+    transformers that segments like `nlpzero tokenize`.
+
+    \b
+    Load the results with:
+      tokenizers.Tokenizer.from_file("tokenizer.json")
+      transformers.PreTrainedTokenizerFast(tokenizer_file="tokenizer.json")
+      sentencepiece.SentencePieceProcessor(model_file="words.model")
+
+    What each format can and cannot reproduce is in docs/export.md.
+
+    \b
+    Examples:
+      nlpzero export words.tsv -o tokenizer.json
+      nlpzero export words.tsv --format sentencepiece -o words.model
+    """
+    output_check(output, lexicon)
+    pieces = export_tokenizer(Tokenizer.load(lexicon), output, format=fmt)
+    log.info("wrote %s (%s, %d pieces)", output, fmt, pieces)
 
 
 if __name__ == "__main__":  # pragma: no cover
