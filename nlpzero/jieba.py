@@ -217,7 +217,8 @@ def _parse_dictionary(data: bytes, path: str):
     """jieba's gen_pfdict rules: 'word freq [tag]' lines, a later duplicate's
     count wins, every line adds to the total; a bad line is an error."""
     try:
-        chars, offsets, counts, total = _lexfile.parse(np.frombuffer(data, dtype=np.uint8), _lexfile.JIEBA, 1)
+        chars, offsets, counts, total = _lexfile.parse(np.frombuffer(data, dtype=np.uint8), _lexfile.JIEBA, 1,
+                                                       1, False)
     except _lexfile.LineError as exc:
         number, reason = exc.args
         line = data.split(b"\n")[number - 1].decode("utf-8", "replace").strip()

@@ -37,10 +37,12 @@ cdef inline bint _space(uint8_t b) noexcept nogil:
     return b == 32 or b == 9 or b == 13 or b == 10 or b == 11 or b == 12
 
 
-def parse(const uint8_t[::1] data not None, int fmt, int64_t default_count, Py_ssize_t first_line=1):
+def parse(const uint8_t[::1] data not None, int fmt, int64_t default_count, Py_ssize_t first_line=1,
+          bint skip_blank=True):
     """(codes uint32, offsets int64 [n+1], counts int64, total) of the entries
     of UTF-8 `data` (headers and comments already removed; `first_line` is the
-    number of its first line, for errors).  Raises LineError(line, reason)."""
+    number of its first line, for errors; blank lines are skipped unless
+    `skip_blank` is False: jieba refuses them).  Raises LineError(line, reason)."""
     cdef Py_ssize_t n = data.shape[0], i = 0, start, end, field_end, k, line = first_line - 1
     cdef Py_ssize_t n_words = 0, n_codes = 0, invalid, length, w
     cdef uint64_t count, total = 0
@@ -72,6 +74,11 @@ def parse(const uint8_t[::1] data not None, int fmt, int64_t default_count, Py_s
             while k < end and _space(p[k]):
                 k += 1
             if k == end:
+                if skip_blank:
+                    continue
+                if i < n or end > start:
+                    error = 1
+                    break
                 continue
             if fmt == WORDS:
                 while start < end and _space(p[start]):
