@@ -25,39 +25,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import nlpzero  # noqa: E402
-
-
-def spans(words):
-    out, pos = set(), 0
-    for word in words:
-        out.add((pos, pos + len(word)))
-        pos += len(word)
-    return out
-
-
-def score(test_lines, gold_lines, segment, known=None):
-    """Precision, recall, F1, OOV recall (None without `known`), and counts."""
-    same = n_ours = n_gold = oov = oov_found = 0
-    for raw, gold in zip(test_lines, gold_lines):
-        gold_words = gold.split()
-        text = "".join(gold_words)
-        ours = [t for t in segment(raw) if not t.isspace()]
-        if "".join(ours) != text:   # the raw and gold lines must hold the same characters
-            raise SystemExit(f"eval_cws: test and gold lines differ: {raw[:40]!r} / {gold[:40]!r}")
-        g, o = spans(gold_words), spans(ours)
-        same += len(g & o)
-        n_ours += len(o)
-        n_gold += len(g)
-        if known is not None:
-            pos = 0
-            for word in gold_words:
-                if word not in known:
-                    oov += 1
-                    oov_found += (pos, pos + len(word)) in o
-                pos += len(word)
-    p, r = same / max(n_ours, 1), same / max(n_gold, 1)
-    f = 2 * p * r / max(p + r, 1e-12)
-    return p, r, f, (oov_found / oov if oov else None), n_gold, oov
+from nlpzero.evaluation import read_word_list, score_segmentation  # noqa: E402
 
 
 def main():
@@ -80,10 +48,7 @@ def main():
         gold_lines = [line.rstrip("\r\n") for line in f]
     keep = [i for i, g in enumerate(gold_lines) if g.strip()]
     test_lines, gold_lines = [test_lines[i] for i in keep], [gold_lines[i] for i in keep]
-    known = None
-    if args.training_words:
-        with open(args.training_words, encoding="utf-8") as f:
-            known = {line.strip() for line in f if line.strip()}
+    known = read_word_list(args.training_words) if args.training_words else None
 
     options = {k: v for k, v in (("method", args.method), ("order", args.order),
                                  ("min_count", args.min_count)) if v is not None}
@@ -97,10 +62,10 @@ def main():
     if args.save_lexicon:
         lexicon.save(args.save_lexicon)
     tokenizer = nlpzero.Tokenizer(lexicon)
-    p, r, f, oov_r, n_gold, n_oov = score(test_lines, gold_lines, tokenizer.tokenize, known)
+    predicted = [" ".join(t for t in tokenizer.tokenize(line) if not t.isspace()) for line in test_lines]
+    result = score_segmentation(gold_lines, predicted, known)
     print(f"lexicon: {len(lexicon):,} words (discovered in {seconds:.1f} s; options {options or 'defaults'})")
-    print(f"P {p:.4f}  R {r:.4f}  F1 {f:.4f}" + (f"  OOV-R {oov_r:.4f} ({n_oov:,} OOV of {n_gold:,} words)"
-                                                 if oov_r is not None else f"  ({n_gold:,} words)"))
+    print(result.summary())
 
 
 if __name__ == "__main__":

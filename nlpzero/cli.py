@@ -620,5 +620,66 @@ def export_command(lexicon, fmt, output):
     log.info("wrote %s (%s, %d pieces)", output, fmt, pieces)
 
 
+# ---------------------------------------------------------------- evaluation
+
+@main.group("eval")
+def eval_group():
+    """Score against gold data: a segmentation, or word vectors."""
+
+
+@eval_group.command("segmentation")
+@click.argument("gold")
+@click.argument("predicted")
+@click.option("--training-words", metavar="FILE", help="The training vocabulary (one word per line), for OOV recall.")
+def eval_segmentation_command(gold, predicted, training_words):
+    """SIGHAN word precision, recall and F1 of PREDICTED against GOLD.
+
+    Both hold one sentence per line, words separated by spaces (what
+    `nlpzero tokenize` writes).  Words are compared as exact character spans;
+    lines whose characters differ from the gold line are reported and not
+    scored.
+
+    \b
+    Example:
+      nlpzero tokenize -l words.tsv test.txt -o test.tok
+      nlpzero eval segmentation test_gold.txt test.tok --training-words train_words.txt
+    """
+    from .evaluation import read_lines, read_word_list, score_segmentation
+    known = read_word_list(training_words) if training_words else None
+    result = score_segmentation(read_lines(gold), read_lines(predicted), known)
+    if not result.lines:
+        raise InputError(f"{predicted}: no line could be scored against {gold}")
+    click.echo(result.summary())
+
+
+@eval_group.command("vectors")
+@click.argument("vectors_path", metavar="VECTORS")
+@click.option("--analogy", "analogies", multiple=True, metavar="FILE",
+              help="An analogy set (questions-words format); repeat for several.")
+@click.option("--similarity", "similarities", multiple=True, metavar="FILE",
+              help="A word-similarity set (w1 w2 score lines); repeat for several.")
+@click.option("--restrict", type=click.IntRange(0), default=30000, show_default=True,
+              help="Answer analogies among this many most frequent words (0: all).")
+def eval_vectors_command(vectors_path, analogies, similarities, restrict):
+    """Analogy accuracy (3CosAdd and 3CosMul) and similarity correlation
+    (Spearman) of VECTORS, each with its coverage.
+
+    \b
+    Example:
+      nlpzero eval vectors news.vec --analogy questions-words.txt --similarity wordsim353.tsv
+    """
+    from .evaluation import evaluate_analogy, evaluate_similarity
+    from .vectors import WordVectors
+    if not analogies and not similarities:
+        raise click.UsageError("give at least one --analogy or --similarity set")
+    wv = WordVectors.load(vectors_path)
+    click.echo(f"{vectors_path}: {len(wv):,} words, dimension {wv.vectors.shape[1]}")
+    for path in analogies:
+        for method in ("add", "mul"):
+            click.echo(evaluate_analogy(wv, path, restrict, method).summary())
+    for path in similarities:
+        click.echo(evaluate_similarity(wv, path).summary())
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
