@@ -428,14 +428,15 @@ VECTORS = defaults(train_vectors)
               show_default=True, help="glove: AdaGrad's step η (measured better than the usual 0.1 with "
                                       "--unobserved).")
 @spill_options("glove: memory for the co-occurrence table")
-@click.option("--binary", is_flag=True, help="Write word2vec's binary format instead of text.")
+@click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default="binary", show_default=True,
+              help="word2vec's binary format (loads several times faster) or its text format.")
 @jobs_option("train")
 @click.option("--seed", type=int, default=VECTORS["seed"], show_default=True)
 @cluster_options
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
                     max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, max_memory,
-                    temp_dir, binary, jobs, threads, seed, scheduler, work_dir, encoding, quiet):
+                    temp_dir, fmt, jobs, threads, seed, scheduler, work_dir, encoding, quiet):
     """Train word vectors on CORPUS (files, directories or globs; not '-':
     it is read more than once).
 
@@ -463,64 +464,115 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
                             unobserved=unobserved, learning_rate=learning_rate, max_memory=max_memory,
                             temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),
                             scheduler=scheduler, work_dir=work_dir)
-    vectors.save(output, binary=binary)
+    vectors.save(output, binary=fmt == "binary")
     log.info("wrote %s (%d words, dimension %d)", output, len(vectors), vectors.vectors.shape[1])
 
 
 def _query_options(fn):
+    fn = click.option("--batch", metavar="FILE",
+                      help="Also answer the queries of FILE, one per line ('-': stdin).")(fn)
     fn = click.option("-k", "--top", "k", type=click.IntRange(1), default=10, show_default=True,
                       help="How many answers.")(fn)
     fn = click.option("-v", "--vectors", "vectors_path", required=True, metavar="VECTORS",
-                      help="Vectors file (word2vec text or binary).")(fn)
+                      help="Vectors file (word2vec binary or text).")(fn)
     return fn
 
 
-def _print_ranked(pairs):
-    for word, score in pairs:
-        click.echo(f"{word}\t{score:.4f}")
+def _queries(arguments, batch, arity: int, usage: str) -> list[list[str]]:
+    """The queries of the command line (arity words each) and of --batch."""
+    words = list(arguments)
+    if len(words) % arity:
+        raise click.UsageError(f"give {usage}" + (" (several: a multiple of 3 words)" if arity > 1 else ""))
+    queries = [words[i:i + arity] for i in range(0, len(words), arity)]
+    if batch:
+        stream = click.open_file(batch, encoding="utf-8")
+        with stream:
+            for number, line in enumerate(stream, 1):
+                parts = line.split()
+                if not parts:
+                    continue
+                if len(parts) != arity:
+                    raise InputError(f"{batch}: line {number}: expected {usage}, got {line.strip()!r}")
+                queries.append(parts)
+    if not queries:
+        raise click.UsageError(f"give {usage}, or --batch FILE")
+    return queries
+
+
+def _answer(vectors_path, queries, ask):
+    """Answer every query: ranked `word<TAB>score` lines; with several
+    queries each line starts with its query, and an unknown word is reported
+    on stderr without stopping the others."""
+    from .vectors import WordVectors
+    from .vectors.keyed import UnknownWord
+    wv = WordVectors.load(vectors_path)
+    failed = 0
+    for query in queries:
+        for word in query if len(query) < 4 else ():
+            if word not in wv and wv.parts(word):
+                log.info("%s is not in the vocabulary: composed of %s", word, " + ".join(wv.parts(word)))
+        try:
+            answers = ask(wv, *query)
+        except UnknownWord as exc:
+            if len(queries) == 1:
+                raise
+            log.warning("%s: %s", " ".join(query), exc)
+            failed += 1
+            continue
+        prefix = " ".join(query) + "\t" if len(queries) > 1 else ""
+        for word, score in answers:
+            click.echo(f"{prefix}{word}\t{score:.4f}")
+    if failed == len(queries):
+        raise InputError("no query could be answered")
 
 
 @main.command("similar")
 @_query_options
-@click.argument("word")
-def similar_command(vectors_path, k, word):
-    """Words most similar to WORD (cosine of their vectors)."""
-    from .vectors import WordVectors
-    _print_ranked(WordVectors.load(vectors_path).similar(word, k))
+@click.argument("words", nargs=-1)
+def similar_command(vectors_path, k, batch, words):
+    """Words most similar to each WORD (cosine of their vectors).  A word
+    outside the vocabulary is composed of the vocabulary words it splits into."""
+    _answer(vectors_path, _queries(words, batch, 1, "a WORD"), lambda wv, w: wv.similar(w, k))
 
 
 @main.command("related")
 @_query_options
-@click.argument("word")
-def related_command(vectors_path, k, word):
-    """Words most related to WORD (inner product: their PMI, for simpler GloVe)."""
-    from .vectors import WordVectors
-    _print_ranked(WordVectors.load(vectors_path).related(word, k))
+@click.argument("words", nargs=-1)
+def related_command(vectors_path, k, batch, words):
+    """Words most related to each WORD (inner product: their PMI, for simpler GloVe)."""
+    _answer(vectors_path, _queries(words, batch, 1, "a WORD"), lambda wv, w: wv.related(w, k))
 
 
 @main.command("analogy")
 @_query_options
 @click.option("--mul", is_flag=True, help="3CosMul instead of 3CosAdd.")
-@click.argument("a")
-@click.argument("b")
-@click.argument("c")
-def analogy_command(vectors_path, k, mul, a, b, c):
+@click.argument("words", nargs=-1)
+def analogy_command(vectors_path, k, batch, mul, words):
     """Answer A - B + C: `nlpzero analogy -v V 国王 男人 女人` asks 国王 - 男人 + 女人
-    (king is to man as what is to woman?)."""
-    from .vectors import WordVectors
-    _print_ranked(WordVectors.load(vectors_path).analogy(a, b, c, k, method="mul" if mul else "add"))
+    (king is to man as what is to woman?).  Several triples may follow."""
+    method = "mul" if mul else "add"
+    _answer(vectors_path, _queries(words, batch, 3, "A B C"), lambda wv, a, b, c: wv.analogy(a, b, c, k, method))
 
 
 @main.command("keywords")
 @_query_options
 @click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize SENTENCE with this lexicon (else split on spaces).")
-@click.argument("sentence")
-def keywords_command(vectors_path, k, lexicon, sentence):
-    """The words of SENTENCE that best predict it: ranked by <Σ v_i, v_w>
-    (punctuation left out)."""
-    from .vectors import WordVectors
-    tokens = Tokenizer.load(lexicon).tokenize(sentence) if lexicon else sentence.split()
-    _print_ranked(WordVectors.load(vectors_path).keywords([t for t in tokens if not t.isspace()], k))
+@click.argument("sentences", nargs=-1)
+def keywords_command(vectors_path, k, batch, lexicon, sentences):
+    """The words of each SENTENCE that best predict it: ranked by <Σ v_i, v_w>
+    (punctuation left out).  With --batch, one sentence per line."""
+    tokenizer = Tokenizer.load(lexicon) if lexicon else None
+    queries = [[s] for s in sentences]
+    if batch:
+        with click.open_file(batch, encoding="utf-8") as stream:
+            queries += [[line.strip()] for line in stream if line.strip()]
+    if not queries:
+        raise click.UsageError("give a SENTENCE, or --batch FILE")
+
+    def ask(wv, sentence):
+        tokens = tokenizer.tokenize(sentence) if tokenizer else sentence.split()
+        return wv.keywords([t for t in tokens if not t.isspace()], k)
+    _answer(vectors_path, queries, ask)
 
 
 # ---------------------------------------------------------------- templates

@@ -364,3 +364,115 @@ def test_cli_vectors_spilling_gives_the_same_vectors(tmp_path):
     assert list(spill_dir.iterdir()) == []
     bad = run(*common, "-o", str(tmp_path / "c.vec"), "--max-memory", "lots")
     assert bad.exit_code != 0 and "max-memory" in bad.output and not (tmp_path / "c.vec").exists()
+
+
+# ---------------------------------------------------------------- queries against gensim, the reference
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_queries_agree_with_gensim(seed):
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(60)]
+    wv = WordVectors(words, rng.normal(size=(60, 7)).astype(np.float32))
+    kv = wv.keyed_vectors                      # gensim's own KeyedVectors over the same arrays
+    a, b, c = rng.choice(words, 3, replace=False)
+
+    def same(ours, theirs):
+        assert [w for w, _ in ours] == [w for w, _ in theirs]
+        assert np.allclose([s for _, s in ours], [s for _, s in theirs], atol=1e-5)
+
+    same(wv.similar(a, 5), kv.most_similar(a, topn=5))
+    same(wv.analogy(a, b, c, 5), kv.most_similar(positive=[a, c], negative=[b], topn=5))
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        same(wv.analogy(a, b, c, 5, method="mul"), kv.most_similar_cosmul(positive=[a, c], negative=[b], topn=5))
+
+
+def test_gensim_api_is_gensims(tmp_path):
+    words = ["king", "man", "woman", "queen", "apple"]
+    vectors = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 1], [-1, -1, -1]], dtype=np.float32)
+    wv = WordVectors(words, vectors, counts=np.array([50, 40, 30, 20, 10]))
+    assert wv.similarity("king", "king") == pytest.approx(1.0)
+    assert wv.doesnt_match(["king", "queen", "apple"]) == "apple"
+    assert wv.most_similar("king", topn=1)[0][0] == wv.similar("king", 1)[0][0]
+    assert wv.get_vecattr("queen", "count") == 20
+    assert wv.keyed_vectors.vectors is wv.vectors           # shared, not copied
+    with pytest.raises(AttributeError):
+        wv.no_such_thing
+
+
+def test_words_outside_the_vocabulary_are_composed_of_known_words():
+    words = ["人工", "智能", "人", "工", "智", "能", "机器", "学习", "cat"]
+    rng = np.random.default_rng(3)
+    wv = WordVectors(words, rng.normal(size=(len(words), 5)).astype(np.float32))
+    assert wv.parts("人工智能") == ["人工", "智能"]
+    assert np.allclose(wv.vector("人工智能"), wv["人工"] + wv["智能"])
+    assert wv.parts("智人") == ["智", "人"]
+    assert wv.similar("人工智能", 2) and wv.analogy("人工智能", "机器", "学习", 1)
+    assert "人工" not in [w for w, _ in wv.similar("人工", 8)]          # the query word itself is left out
+    assert wv.parts("天气") is None and wv.parts("cats") is None          # unknown character; alphabetic letters
+    with pytest.raises(UnknownWord):
+        wv.similar("天气")
+
+
+# ---------------------------------------------------------------- word2vec binary files: kernel and reference
+
+def reference_read_binary(body: bytes, n: int, dim: int):
+    """The format read in plain Python, entry by entry."""
+    words, vectors, at = [], np.empty((n, dim), dtype=np.float32), 0
+    for i in range(n):
+        while at < len(body) and body[at] in b"\n ":
+            at += 1
+        space = body.find(b" ", at, at + 4096)
+        if space <= at or space + 1 + 4 * dim > len(body):
+            raise ValueError("cut short or no word")
+        words.append(body[at:space].decode("utf-8"))
+        vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
+        at = space + 1 + 4 * dim
+    if body[at:].strip(b"\n "):
+        raise ValueError("more follows")
+    return words, vectors
+
+
+word_text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Zs", "Cc")), min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(word_text, max_size=8, unique=True), st.integers(1, 5), st.sampled_from([b"\n", b"", b" \n"]),
+       st.integers(0, 2**32 - 1), st.integers(-3, 3))
+def test_binary_reader_matches_the_reference(words, dim, separator, seed, damage):
+    from nlpzero.vectors.keyed import _read_binary
+    vectors = np.random.default_rng(seed).normal(size=(len(words), dim)).astype("<f4")
+    body = b"".join(w.encode("utf-8") + b" " + v.tobytes() + separator for w, v in zip(words, vectors))
+    if damage < 0:
+        body = body[:damage]                           # truncated
+    elif damage > 0 and words:
+        body += b"x" * damage                          # more data than the header says
+    try:
+        expected = reference_read_binary(body, len(words), dim)
+    except (ValueError, UnicodeDecodeError):
+        with pytest.raises((ValueError, UnicodeDecodeError)):
+            _read_binary(body, len(words), dim)
+        return
+    got = _read_binary(body, len(words), dim)
+    assert got[0] == expected[0] and np.array_equal(got[1], expected[1])
+
+
+def test_cli_queries_many_at_once(tmp_path):
+    words = ["king", "man", "woman", "queen", "apple"]
+    vectors = np.array([[1, 1, 0], [1, 0, 0], [0, 0, 1], [0, 1, 1], [-1, -1, -1]], dtype=np.float32)
+    path = str(tmp_path / "v.bin")
+    WordVectors(words, vectors).save(path)
+    result = run("similar", "-v", path, "king", "queen", "-k", "1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0].startswith("king\t") and result.stdout.splitlines()[1].startswith("queen\t")
+    batch = tmp_path / "q.txt"
+    batch.write_text("king man woman\n\nking man nosuch\n", encoding="utf-8")
+    result = run("analogy", "-v", path, "--batch", str(batch), "-k", "1")
+    assert result.exit_code == 0 and result.stdout == "king man woman\tqueen\t" + result.stdout.split("\t")[-1]
+    assert "nosuch" in result.output
+    result = run("analogy", "-v", path, "king", "man")
+    assert result.exit_code == 2 and "A B C" in result.output
+    result = run("similar", "-v", path, "nosuch")
+    assert result.exit_code == 1 and "not in the vocabulary" in result.output and "Traceback" not in result.output

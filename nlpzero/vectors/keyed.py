@@ -1,17 +1,17 @@
 """Trained word vectors and the queries nlpzero answers with them.
 
-Files are word2vec's text or binary format (what gensim's
+Files are word2vec's binary (default) or text format (what gensim's
 ``KeyedVectors.load_word2vec_format`` and most tools read); the format is
 detected on loading.  ``.keyed_vectors`` exposes gensim's ``KeyedVectors``.
 """
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
+from .._ext import vecfile as _vecfile
 from ..corpus import WordChars
+from ..text import CLASS_RUN, character_classes
 from ..errors import FormatError, NlpzeroError
 from ..fileio import atomic_output, open_input
 
@@ -28,84 +28,165 @@ class WordVectors:
 
     Relatedness is the inner product -- the PMI itself for simpler GloVe;
     similarity is the cosine; a vector's norm grows with the word's importance
-    (about -ln p(w)).
+    (about -ln p(w)).  A word outside the vocabulary is composed of the
+    vocabulary words it splits into (longest first: "人工智能" from "人工" +
+    "智能", or from its characters), summed as simpler GloVe's additive PMI
+    suggests; see :meth:`vector`.
+
+    gensim's query API (``most_similar``, ``similarity``,
+    ``most_similar_cosmul``, ``doesnt_match``, ``n_similarity``,
+    ``evaluate_word_analogies``, ...) is gensim's own: any attribute of
+    gensim's ``KeyedVectors`` is answered by ``.keyed_vectors``, built on first
+    use over the same arrays.  nlpzero's own queries (``similar``,
+    ``analogy``, ``related``, ``keywords``) are computed here with numpy,
+    because importing gensim alone takes about 0.9 s, most of a command-line
+    query; the tests check they agree with gensim's.
 
     Parameters
     ----------
     words
-        The vocabulary, one word per row of `vectors`.
+        The vocabulary, one word per row of `vectors`, most frequent first.
     vectors
         float32 [words, dimension].
     counts
-        The words' corpus counts (kept as gensim's "count" attribute).
+        The words' corpus counts (gensim's "count" attribute), or None.
     """
 
     def __init__(self, words: list[str], vectors: np.ndarray, counts: np.ndarray | None = None):
-        from gensim.models import KeyedVectors
-
-        vectors = np.asarray(vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or vectors.shape[0] != len(words):
             raise ValueError("one vector per word")
-        self.keyed_vectors = KeyedVectors(vectors.shape[1])
-        self.keyed_vectors.add_vectors(list(words), vectors)
-        if counts is not None:
-            for word, c in zip(words, np.asarray(counts).tolist()):
-                self.keyed_vectors.set_vecattr(word, "count", int(c))
+        self._words = list(words)
+        self._vectors = vectors
+        self._index = {w: i for i, w in enumerate(self._words)}
+        if len(self._index) != len(self._words):
+            raise ValueError("a word appears twice")
+        self.counts = None if counts is None else np.asarray(counts, dtype=np.int64)
+        self._unit = None
+        self._keyed = None
 
     # ------------------------------------------------------------ basics
     @property
     def words(self) -> list[str]:
-        return self.keyed_vectors.index_to_key
+        return self._words
 
     @property
     def vectors(self) -> np.ndarray:
-        return self.keyed_vectors.vectors
+        return self._vectors
 
     def __len__(self) -> int:
-        return len(self.words)
+        return len(self._words)
 
     def __contains__(self, word: str) -> bool:
-        return word in self.keyed_vectors.key_to_index
+        return word in self._index or word2vec_word(word) in self._index
 
     def __getitem__(self, word: str) -> np.ndarray:
-        return self.vectors[self._index(word)]
+        return self._vectors[self._position(word)]
 
-    def _index(self, word: str) -> int:
-        index = self.keyed_vectors.key_to_index
-        found = index.get(word)
+    @property
+    def keyed_vectors(self):
+        """These vectors as gensim's ``KeyedVectors`` (sharing the arrays)."""
+        if self._keyed is None:
+            from gensim.models import KeyedVectors
+
+            keyed = KeyedVectors(self._vectors.shape[1], count=0, dtype=np.float32)
+            keyed.vectors = self._vectors
+            keyed.index_to_key = self._words
+            keyed.key_to_index = self._index
+            if self.counts is not None:
+                keyed.allocate_vecattrs(attrs=["count"], types=[np.int64])
+                keyed.expandos["count"][:] = self.counts
+            self._keyed = keyed
+        return self._keyed
+
+    def __getattr__(self, name: str):
+        # only reached for names this class lacks: gensim's API
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.keyed_vectors, name)
+
+    def _position(self, word: str) -> int:
+        found = self._index.get(word)
         if found is None:
-            found = index.get(word2vec_word(word))     # a multi-word unit read from a file
+            found = self._index.get(word2vec_word(word))     # a multi-word unit read from a file
         if found is None:
             raise UnknownWord(word)
         return found
 
+    def parts(self, word: str) -> list[str] | None:
+        """The vocabulary words `word` splits into, longest match first (the
+        word itself if known), or None if some character is in no vocabulary
+        word or the word has letters of an alphabetic script, which are not
+        units of meaning ("zzq" is not z + z + q)."""
+        if word in self:
+            return [word]
+        classes = character_classes()
+        if any(ord(ch) < len(classes) and classes[ord(ch)] & CLASS_RUN for ch in word):
+            return None
+        parts, i = [], 0
+        longest = min(len(word), 16)
+        while i < len(word):
+            for j in range(min(len(word), i + longest), i, -1):
+                if word[i:j] in self._index:
+                    parts.append(word[i:j])
+                    i = j
+                    break
+            else:
+                return None
+        return parts
+
+    def vector(self, word: str) -> np.ndarray:
+        """The vector of `word`: its own, or the sum of its :meth:`parts`
+        (UnknownWord if it has none)."""
+        parts = self.parts(word)
+        if parts is None:
+            raise UnknownWord(word)
+        if len(parts) == 1:
+            return self._vectors[self._position(parts[0])]
+        return self._vectors[[self._index[p] for p in parts]].sum(axis=0)
+
     # ------------------------------------------------------------ queries
+    def _unit_vectors(self) -> np.ndarray:
+        if self._unit is None:
+            norms = np.linalg.norm(self._vectors, axis=1, keepdims=True)
+            self._unit = self._vectors / np.maximum(norms, 1e-12)
+        return self._unit
+
+    def _excluded(self, words) -> set[int]:
+        return {self._index[w] for w in words if w in self._index}
+
     def similar(self, word: str, k: int = 10) -> list[tuple[str, float]]:
-        """The k words of highest cosine similarity."""
-        return self.keyed_vectors.most_similar(self._key(word), topn=k)
+        """The k words of highest cosine similarity (as gensim's most_similar)."""
+        v = self.vector(word)
+        return self._top(self._unit_vectors() @ (v / max(float(np.linalg.norm(v)), 1e-12)), k,
+                         self._excluded([word]))
 
     def related(self, word: str, k: int = 10) -> list[tuple[str, float]]:
         """The k words of highest inner product (PMI, for simpler GloVe)."""
-        i = self._index(word)
-        return self._top(self.vectors @ self.vectors[i], k, exclude={i})
+        return self._top(self._vectors @ self.vector(word), k, self._excluded([word]))
 
     def analogy(self, a: str, b: str, c: str, k: int = 10, method: str = "add") -> list[tuple[str, float]]:
-        """Words d with d ≈ a - b + c (3CosAdd, or 3CosMul with method="mul"):
-        analogy("国王", "男人", "女人") asks 国王 - 男人 + 女人."""
-        a, b, c = (self._key(w) for w in (a, b, c))
-        if method == "mul":
-            with warnings.catch_warnings():      # gensim 4 calls its own deprecated init_sims() here
-                warnings.simplefilter("ignore", DeprecationWarning)
-                return self.keyed_vectors.most_similar_cosmul(positive=[a, c], negative=[b], topn=k)
-        return self.keyed_vectors.most_similar(positive=[a, c], negative=[b], topn=k)
+        """Words d with d ≈ a - b + c: 3CosAdd, as gensim's
+        most_similar(positive=[a, c], negative=[b]), or 3CosMul (method="mul"),
+        as its most_similar_cosmul.  analogy("国王", "男人", "女人") asks
+        国王 - 男人 + 女人."""
+        unit = self._unit_vectors()
+        va, vb, vc = (v / max(float(np.linalg.norm(v)), 1e-12) for v in map(self.vector, (a, b, c)))
+        exclude = self._excluded([a, b, c])
+        if method == "mul":                      # cosines shifted to [0, 1], as gensim does
+            pa, pb, pc = ((unit @ v + 1) / 2 for v in (va, vb, vc))
+            return self._top(pa * pc / (pb + 1e-6), k, exclude)
+        if method != "add":
+            raise ValueError(f"unknown analogy method {method!r} (add or mul)")
+        target = va - vb + vc
+        return self._top(unit @ (target / max(float(np.linalg.norm(target)), 1e-12)), k, exclude)
 
     def sentence_vector(self, tokens: list[str], mode: str = "sum") -> np.ndarray:
         """The sum (or mean) of the known tokens' vectors."""
-        known = [self._index_or_none(t) for t in tokens]
-        known = [i for i in known if i is not None]
+        known = [self._index[t] for t in tokens if t in self._index]
         if not known:
-            return np.zeros(self.vectors.shape[1], dtype=np.float32)
-        total = self.vectors[known].sum(axis=0)
+            return np.zeros(self._vectors.shape[1], dtype=np.float32)
+        total = self._vectors[known].sum(axis=0)
         return total / len(known) if mode == "mean" else total
 
     def sentence_similarity(self, tokens_a: list[str], tokens_b: list[str]) -> float:
@@ -122,23 +203,16 @@ class WordVectors:
         total = self.sentence_vector(tokens)
         scores = {}
         for token in tokens:
-            i = self._index_or_none(token)
+            i = self._index.get(token)
             if i is not None:
-                scores[token] = float(self.vectors[i] @ total)
+                scores[token] = float(self._vectors[i] @ total)
         return sorted(scores.items(), key=lambda kv: -kv[1])[:k]
 
     def by_importance(self, k: int | None = None, least: bool = False) -> list[tuple[str, float]]:
         """Words ranked by vector norm, largest first (or smallest with `least`)."""
-        norms = np.linalg.norm(self.vectors, axis=1)
+        norms = np.linalg.norm(self._vectors, axis=1)
         order = np.argsort(norms if least else -norms, kind="stable")[:k]
-        return [(self.words[i], float(norms[i])) for i in order]
-
-    def _key(self, word: str) -> str:
-        """The vocabulary's spelling of `word` (UnknownWord if absent)."""
-        return self.words[self._index(word)]
-
-    def _index_or_none(self, word: str):
-        return self.keyed_vectors.key_to_index.get(word)
+        return [(self._words[i], float(norms[i])) for i in order]
 
     def _top(self, scores: np.ndarray, k: int, exclude=()) -> list[tuple[str, float]]:
         scores = scores.astype(np.float64)
@@ -147,26 +221,24 @@ class WordVectors:
         k = min(k, max(len(scores) - len(exclude), 0))
         best = np.argpartition(-scores, k - 1)[:k] if k else np.array([], dtype=np.int64)
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.words[i], float(scores[i])) for i in best]
+        return [(self._words[i], float(scores[i])) for i in best]
 
     # ------------------------------------------------------------ files
-    def save(self, path: str, binary: bool = False) -> None:
-        """word2vec text (default) or binary format, written atomically."""
+    def save(self, path: str, binary: bool = True) -> None:
+        """word2vec's binary format (default: about 4× faster to load) or its
+        text format, written atomically."""
         with atomic_output(path, "wb") as out:
-            write_word2vec(out, [word2vec_word(w) for w in self.words], self.vectors, binary)
+            write_word2vec(out, [word2vec_word(w) for w in self._words], self._vectors, binary)
 
     @classmethod
     def load(cls, path: str) -> "WordVectors":
         """Read word2vec text or binary format (detected); a damaged file or a
         header that does not match the file is a FormatError."""
-        from gensim.models import KeyedVectors
-
         words, vectors = read_word2vec(path)
-        self = cls.__new__(cls)
-        self.keyed_vectors = KeyedVectors(vectors.shape[1], count=0, dtype=np.float32)
-        if len(words):
-            self.keyed_vectors.add_vectors(words, vectors)
-        return self
+        try:
+            return cls(words, vectors)
+        except ValueError:
+            raise FormatError(f"{path}: damaged vectors file (a word appears twice)") from None
 
 
 def write_word2vec(out, words: list[str], vectors: np.ndarray, binary: bool) -> None:
@@ -220,8 +292,6 @@ def read_word2vec(path: str) -> tuple[list[str], np.ndarray]:
         words, vectors = reader(body, n, dim)
     except (ValueError, UnicodeDecodeError, IndexError) as exc:
         raise FormatError(f"{path}: damaged or truncated vectors file ({exc})") from None
-    if len(set(words)) != len(words):
-        raise FormatError(f"{path}: damaged vectors file (a word appears twice)")
     if not np.all(np.isfinite(vectors)):
         raise FormatError(f"{path}: vectors file holds non-finite numbers")
     return words, vectors
@@ -240,29 +310,16 @@ def _read_text(body: bytes, n: int, dim: int):
             raise ValueError(f"line {number} has no word")
         words.append(word)
         numbers.append(rest)
-    values = np.array(" ".join(numbers).split(), dtype=np.float32)
+    values = np.fromstring(" ".join(numbers), dtype=np.float32, sep=" ") if numbers else np.empty(0, np.float32)
     if values.size != n * dim:
-        raise ValueError(f"expected {n * dim:,} numbers ({n:,} words of dimension {dim}), found {values.size:,}")
+        raise ValueError(f"expected {n * dim:,} numbers ({n:,} words of dimension {dim}), found {values.size:,}"
+                         " or a number that is not one")
     return words, values.reshape(n, dim)
 
 
 def _read_binary(body: bytes, n: int, dim: int):
-    words = []
-    vectors = np.empty((n, dim), dtype=np.float32)
-    size = 4 * dim
-    at = 0
-    for i in range(n):
-        while at < len(body) and body[at] in b"\n ":       # writers differ in what separates entries
-            at += 1
-        space = body.find(b" ", at, at + 4096)
-        if space < 0 or space + 1 + size > len(body):
-            raise ValueError(f"entry {i + 1} of {n:,} is cut short")
-        words.append(body[at:space].decode("utf-8"))
-        vectors[i] = np.frombuffer(body, dtype="<f4", count=dim, offset=space + 1)
-        at = space + 1 + size
-    if body[at:].strip(b"\n "):
-        raise ValueError(f"the header says {n:,} words but more follow")
-    return words, vectors
+    blob, vectors = _vecfile.parse_binary(np.frombuffer(body, dtype=np.uint8), n, dim)
+    return (blob.decode("utf-8").split("\n") if n else []), vectors
 
 
 def _looks_binary(body: bytes) -> bool:
