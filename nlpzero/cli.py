@@ -23,7 +23,7 @@ from .parallel import default_jobs
 from .progress import SILENT, TerminalProgress, print_above
 from .templates import find_templates
 from .tokenizer import Tokenizer
-from .vectors.train import train_vectors
+from .vectors.train import METHODS as VECTOR_METHODS, train_vectors
 
 log = logging.getLogger("nlpzero")
 
@@ -395,12 +395,13 @@ VECTORS = defaults(train_vectors)
 @click.option("-o", "--output", required=True, metavar="VECTORS", help="Vectors file (word2vec format).")
 @click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize with this lexicon or tokenizer model.")
 @click.option("--tokenized", is_flag=True, help="The corpus is already tokenized: split on whitespace.")
-@click.option("--method", type=click.Choice(["glove", "word2vec"]), default=VECTORS["method"], show_default=True,
-              help="glove: simpler GloVe, <v_i, v_j> fits PMI (compiled); word2vec: gensim's skip-gram.")
+@click.option("--method", type=click.Choice(VECTOR_METHODS), default=VECTORS["method"], show_default=True,
+              help="glove: simpler GloVe, <v_i, v_j> fits PMI (compiled); word2vec: gensim's skip-gram; "
+                   "fasttext: gensim's skip-gram over words and their character n-grams (1 to 4).")
 @click.option("--dim", type=click.IntRange(2), default=None,
-              help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; word2vec 100].")
-@click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, word2vec 5].")
-@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, word2vec 5].")
+              help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; otherwise 100].")
+@click.option("--window", type=click.IntRange(1), default=None, help="Context window  [default: glove 10, otherwise 5].")
+@click.option("--epochs", type=click.IntRange(1), default=None, help="Passes  [default: glove 15, otherwise 5].")
 @click.option("--weighting", type=click.Choice(["linear", "uniform", "harmonic"]), default=VECTORS["weighting"],
               show_default=True,
               help="glove: a pair at distance d counts (window+1-d)/window (word2vec's shrinking window), "
@@ -444,7 +445,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
     already tokenized (English, `nlpzero tokenize` output) takes --tokenized.
     Tokens without a letter, digit or ideograph (punctuation) are left out.
     With --scheduler, glove's vocabulary and co-occurrences are counted on
-    the cluster and the vectors trained on this machine; word2vec runs here.
+    the cluster and the vectors trained on this machine; word2vec and fasttext run here.
 
     \b
     Examples:

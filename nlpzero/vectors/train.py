@@ -23,9 +23,9 @@ from .word2vec import train_word2vec
 
 log = logging.getLogger("nlpzero")
 
-METHODS = ("glove", "word2vec")
-DEFAULT_WINDOW = {"glove": 10, "word2vec": 5}
-DEFAULT_EPOCHS = {"glove": GLOVE_EPOCHS, "word2vec": 5}
+METHODS = ("glove", "word2vec", "fasttext")
+DEFAULT_WINDOW = {"glove": 10, "word2vec": 5, "fasttext": 5}
+DEFAULT_EPOCHS = {"glove": GLOVE_EPOCHS, "word2vec": 5, "fasttext": 5}
 WORD2VEC_DIM = 100
 DEFAULT_MIN_COUNT = 5
 
@@ -51,14 +51,16 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
         tokenize with; None when the corpus is already tokenized (split on
         whitespace).
     method
-        "glove" (simpler GloVe: <v_i, v_j> fits PMI) or "word2vec" (gensim's skip-gram).
+        "glove" (simpler GloVe: <v_i, v_j> fits PMI), "word2vec" (gensim's
+        skip-gram) or "fasttext" (gensim's skip-gram over words and their
+        character n-grams of 1 to 4 characters).
     dim
         Dimension; default 8.33 ln(vocabulary) for glove (the minimum-entropy
-        rule), 100 for word2vec.
+        rule), 100 for word2vec and fasttext.
     window
-        Context window; default 10 for glove, 5 for word2vec.
+        Context window; default 10 for glove, 5 for word2vec and fasttext.
     epochs
-        Passes; default 15 for glove, 5 for word2vec.
+        Passes; default 15 for glove, 5 for word2vec and fasttext.
     min_count, max_vocab
         Rarest word kept; at most this many words (most frequent first).
     sample
@@ -82,7 +84,7 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
     scheduler, client, work_dir
         glove: count the vocabulary and the co-occurrences on a Dask cluster
         (see :mod:`nlpzero.cluster`; exactly the local counts), then train on
-        this machine.  word2vec always runs here (gensim).
+        this machine.  word2vec and fasttext always run here (gensim).
     """
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
@@ -112,11 +114,12 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
     vocabulary = build_vocabulary(lines("vectors: counting words"), min_count=min_count, max_vocab=max_vocab)
     if len(vocabulary) < 2:
         raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
-    if method == "word2vec":
-        with progress.task("vectors: word2vec epochs", total=epochs, unit="epochs") as advance:
+    if method in ("word2vec", "fasttext"):
+        with progress.task(f"vectors: {method} epochs", total=epochs, unit="epochs") as advance:
             vectors = train_word2vec(lines("vectors: writing tokens"), vocabulary, dim=dim or WORD2VEC_DIM,
                                      window=window, epochs=epochs, sample=sample, jobs=jobs, seed=seed,
-                                     temp_dir=temp_dir, on_epoch=lambda: advance(1))
+                                     temp_dir=temp_dir, on_epoch=lambda: advance(1),
+                                     subwords=method == "fasttext")
     else:
         cooc, counts = cooccurrence(lines("vectors: counting co-occurrences"), vocabulary, window=window,
                                     weighting=weighting, sample=sample, seed=seed, max_memory=max_memory,
