@@ -3,7 +3,7 @@
 
     python bin/eval_cws.py TRAIN_RAW... --test RAW --gold GOLD [--training-words WORDS]
                            [--method ngram|pairs] [--order N] [--min-count K] [--no-refine]
-                           [--top K] [--save-lexicon FILE]
+                           [--top K] [--save-lexicon FILE] [--base DICT]
 
 Discovers a lexicon from the raw training text plus the raw test text (no
 gold is used), segments the test text with nlpzero's tokenizer and prints word
@@ -14,6 +14,11 @@ Development protocol (../shared/data/README.md):
     python bin/eval_cws.py ../shared/data/pd199801/pd199801.raw.txt \\
         --test ../shared/data/icwb2/pku_test.utf8 --gold ../shared/data/icwb2/pku_test_gold.utf8 \\
         --training-words ../shared/data/icwb2/pku_training_words.utf8
+
+Small-corpus protocol: the same without the PD 1998 file (the raw test text
+alone, 176k characters).  --base jieba adapts jieba's dictionary to the
+corpus instead (`nlpzero discover --base`); the dictionary alone through
+nlpzero's tokenizer is `nlpzero tokenize` + `nlpzero eval segmentation`.
 """
 
 import argparse
@@ -40,6 +45,7 @@ def main():
     parser.add_argument("--no-refine", action="store_true")
     parser.add_argument("--top", type=int, default=None, help="keep only the K most frequent words")
     parser.add_argument("--save-lexicon", help="also write the discovered lexicon here (TSV)")
+    parser.add_argument("--base", help="adapt this dictionary to the corpus ('jieba': jieba's bundled one)")
     args = parser.parse_args()
 
     with open(args.test, encoding="utf-8") as f:
@@ -54,6 +60,8 @@ def main():
                                  ("min_count", args.min_count)) if v is not None}
     if args.no_refine:
         options["refine"] = False
+    if args.base:
+        options["base"] = args.base
     start = time.perf_counter()
     lexicon = nlpzero.discover(list(args.train) + [args.test], **options)
     seconds = time.perf_counter() - start

@@ -14,7 +14,7 @@ import click
 from . import __version__
 from .corpus import Corpus, expand_paths
 from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
-from .discovery import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, new_words
+from .discovery import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, load_base, new_words
 from .errors import InputError, NlpzeroError
 from .export import FORMATS as EXPORT_FORMATS, export as export_tokenizer
 from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
@@ -282,9 +282,12 @@ DISCOVER = defaults(discover)
 @click.option("--format", "fmt", type=click.Choice(["tsv", "jieba", "json"]), default="tsv", show_default=True,
               help="tsv: word, count, gain (nats saved per occurrence); jieba: 'word freq' for "
                    "jieba.set_dictionary / load_userdict; json.  Also for the printed words.")
-@click.option("--exclude-known", is_flag=False, flag_value="jieba", default=None, metavar="[DICT]",
+@click.option("--base", metavar="DICT",
+              help="Adapt this dictionary to the corpus ('jieba': jieba's bundled one): its words re-estimated "
+                   "on the corpus, those the corpus splits dropped, plus the corpus's new words.")
+@click.option("--exclude-known", is_flag=False, flag_value="", default=None, metavar="[DICT]",
               help="List only new words: words of two or more characters absent from DICT "
-                   "(a dictionary or word list; jieba's bundled dictionary when no DICT is given).")
+                   "(a dictionary or word list; when no DICT is given, the --base, else jieba's bundled one).")
 @click.option("--counts", "counts_files", multiple=True, metavar="FILE",
               help="Use counts saved by `nlpzero count --fold-numbers` (repeatable; they are merged) instead of "
                    "counting; the corpus is still read for the fragment passes.")
@@ -292,8 +295,8 @@ DISCOVER = defaults(discover)
 @spill_options("Memory for the tables")
 @cluster_options
 @corpus_options
-def discover_command(corpus, output, method, order, min_count, refine, unit, top, fmt, exclude_known, counts_files,
-                     jobs, threads, max_memory, temp_dir, scheduler, work_dir, encoding, quiet):
+def discover_command(corpus, output, method, order, min_count, refine, unit, top, fmt, base, exclude_known,
+                     counts_files, jobs, threads, max_memory, temp_dir, scheduler, work_dir, encoding, quiet):
     """Discover the words of CORPUS from raw text alone (minimum entropy).
 
     CORPUS is files, directories or globs (not '-': it is read several times).
@@ -305,19 +308,24 @@ def discover_command(corpus, output, method, order, min_count, refine, unit, top
       nlpzero discover corpora/hongloumeng.txt
       nlpzero discover news/ -o news.tsv
       nlpzero discover news/ --exclude-known --top 200
+      nlpzero discover news/ --base jieba -o news-dict.tsv      # jieba's words fitted to news/, plus its new ones
       nlpzero discover news/ --format jieba -o userdict.txt   # jieba.load_userdict('userdict.txt')
     """
     if "-" in corpus:
         raise InputError("discover reads its corpus several times: give files, not - (stdin)")
     source = open_corpus(corpus, encoding)
-    output_check(output, source, list(counts_files), exclude_known if exclude_known not in (None, "jieba") else None)
+    output_check(output, source, list(counts_files), exclude_known if exclude_known not in (None, "", "jieba") else None,
+                 base if base != "jieba" else None)
     counts = merge([NgramCounts.load(path) for path in counts_files]) if counts_files else None
+    base_lexicon = load_base(base)
     known = None
-    if exclude_known is not None:
-        known = Lexicon.load(jieba_dictionary_path() if exclude_known == "jieba" else exclude_known)
+    if exclude_known == "" and base_lexicon is not None:
+        known = base_lexicon
+    elif exclude_known is not None:
+        known = Lexicon.load(jieba_dictionary_path() if exclude_known in ("", "jieba") else exclude_known)
     lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine, unit=unit,
                        jobs=_jobs(jobs, threads), counts=counts, progress=progress_for(quiet), max_memory=max_memory,
-                       temp_dir=temp_dir, scheduler=scheduler, work_dir=work_dir)
+                       temp_dir=temp_dir, scheduler=scheduler, work_dir=work_dir, base=base_lexicon)
     if known is not None:
         lexicon = new_words(lexicon, known)
     if output is None:

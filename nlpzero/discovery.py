@@ -73,8 +73,10 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
              thresholds: Iterable[float] | None = None, refine: bool = True, jobs: int | None = None,
              counts: NgramCounts | None = None, progress=None, unit: str = "auto",
              max_memory: int | None = None, temp_dir: str | None = None, scheduler: str | None = None,
-             client=None, work_dir: str | None = None, **corpus_options) -> Lexicon:
-    """Discover the words of a corpus from its raw text.
+             client=None, work_dir: str | None = None, base: "Lexicon | str | None" = None,
+             **corpus_options) -> Lexicon:
+    """Discover the words of a corpus from its raw text (and, given a base
+    dictionary, adapt that dictionary to the corpus).
 
     Parameters
     ----------
@@ -113,6 +115,11 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         scheduler's address (default ``$NLPZERO_SCHEDULER``) or a
         ``distributed.Client``, and a directory URL all workers share for the
         shards (default a temporary directory).  The lexicon is the same.
+    base
+        A dictionary to adapt to the corpus (a Lexicon, a lexicon file, or
+        "jieba" for jieba's bundled dictionary); see :func:`adapt_base`.  The
+        result is then the base's words re-estimated on the corpus plus the
+        corpus's new words; :func:`new_words` against the base lists those.
 
     Returns
     -------
@@ -135,7 +142,7 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
     if unit == "auto":
         unit = "word" if counts is None and looks_space_separated(corpus) else "char"
     options = dict(method=method, order=order, min_count=min_count, thresholds=thresholds, refine=refine,
-                   jobs=jobs)
+                   jobs=jobs, base=load_base(base))
     scheduler = scheduler_from(scheduler)
     if (scheduler or client is not None) and unit == "char":
         from .cluster import ClusterSource, Engine
@@ -149,6 +156,9 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
     if counts is not None:
         raise InputError("n-gram counts hold characters: they cannot be used to discover the words "
                          "of space-separated text")
+    if base is not None:
+        raise InputError("a base dictionary adapts character-based words: it cannot be used with "
+                         "space-separated text (word units); ask for --unit char")
     log.info("discover: space-separated text: finding multi-word units")
     with progress.task("discover: reading words", total=corpus.total_bytes, unit="B") as advance:
         symbols = WordSymbols(corpus, temp_dir=temp_dir, progress=advance)
@@ -167,7 +177,8 @@ def discovery_rule(corpus: Corpus) -> TextRule:
     return TextRule.of(number_word_chars(corpus.word_chars), fold_numbers=True)
 
 
-def _discover(source: "_Source", method, order, min_count, thresholds, refine, jobs, counts) -> Lexicon:
+def _discover(source: "_Source", method, order, min_count, thresholds, refine, jobs, counts,
+              base: Lexicon | None = None) -> Lexicon:
     needed = order if method == "ngram" else 2
     if counts is None:
         counts = source.count_ngrams(needed, jobs)
@@ -193,7 +204,67 @@ def _discover(source: "_Source", method, order, min_count, thresholds, refine, j
                     "from this corpus, so its words may be missed", f"{n_chars:,}", f"{fragments.total_length:,}")
     if refine:
         lexicon = refine_lexicon(lexicon, source, min_count=min_count, jobs=jobs)
+    if base is not None:
+        lexicon, seen = adapt_base(base, lexicon, source, jobs)
+        return annotate(lexicon, seen)
     return annotate(lexicon)
+
+
+# ------------------------------------------------------------------ a base dictionary
+
+def load_base(base) -> Lexicon | None:
+    """The base dictionary of `base`: a Lexicon, a lexicon file, "jieba" (its bundled dictionary) or None."""
+    if base is None or isinstance(base, Lexicon):
+        return base
+    from .lexicon import jieba_dictionary_path
+    lexicon = Lexicon.load(jieba_dictionary_path() if base == "jieba" else base)
+    if not len(lexicon):
+        raise InputError(f"{base}: the base dictionary holds no words")
+    return lexicon
+
+
+def adapt_base(base: Lexicon, discovered: Lexicon, source, jobs: int = 1) -> tuple[Lexicon, set[str]]:
+    """The base dictionary adapted to the corpus, by the minimum-entropy rule
+    discovery itself uses; returns it and the words the corpus holds.
+
+    1. New words: discovered words of two or more characters that the base
+       lacks and could only spell character by character (a discovered word
+       the base splits into its own longer words is a phrase of known words,
+       not a new one).
+    2. The corpus is segmented with the base and the new words (new counts
+       scaled to the base's), and its token counts are judged as refinement
+       judges a discovered lexicon: a word whose occurrences save fewer than
+       REFINE_NATS_PER_CHAR nats per extra character over its best split is
+       dropped -- base words too, where this corpus does not need them.
+    3. Every other base word keeps its count plus its corpus count (the base
+       a prior worth as much as the corpus, both scaled to the larger of the
+       two totals); the new words and characters get their corpus counts.
+    """
+    splitter = Tokenizer(base)
+    new = {w for w in discovered if len(w) > 1 and w not in base
+           and all(len(part) == 1 for part in splitter.tokenize(w))}
+    scale = base.total / max(discovered.total, 1)
+    combined = Lexicon(dict(base.items()))
+    for word in new:
+        combined.add(word, max(1, round(discovered.get(word) * scale)))
+    seen = _segment_counts(Tokenizer(combined), source, jobs, "discover: adapting the base")
+    corpus_tokens = seen.total
+    judged = deredundancy(Lexicon(dict(seen.items())), REFINE_NATS_PER_CHAR)
+    dropped = {w for w in seen if w not in judged}
+    # both on the larger scale, so that no count is rounded away
+    target = max(base.total, corpus_tokens, 1)
+    from_base, from_corpus = target / max(base.total, 1), target / max(corpus_tokens, 1)
+    adapted = Lexicon()
+    for word, count in base.items():
+        if word not in dropped:
+            adapted.add(word, max(1, round(count * from_base + judged.get(word) * from_corpus)))
+    for word, count in judged.items():
+        if word not in base and (word in new or len(word) == 1):
+            adapted.add(word, max(1, round(count * from_corpus)))
+    kept_new = sum(1 for w in new if w in judged)
+    log.info("discover: base of %s words adapted: %s dropped where the corpus splits them, %s new words",
+             f"{len(base):,}", f"{sum(1 for w in dropped if w in base):,}", f"{kept_new:,}")
+    return adapted, set(judged)
 
 
 def new_words(lexicon: Lexicon, known: Lexicon) -> Lexicon:
@@ -208,12 +279,14 @@ def new_words(lexicon: Lexicon, known: Lexicon) -> Lexicon:
     return new
 
 
-def annotate(lexicon: Lexicon) -> Lexicon:
+def annotate(lexicon: Lexicon, words: set[str] | None = None) -> Lexicon:
     """Add the "gain" column: ln p(w) - Σ ln p(parts) over the best split of w by
     the rest of the lexicon -- the code length, in nats, each occurrence of the
-    word saves (the minimum-entropy score; empty for single characters)."""
+    word saves (the minimum-entropy score; empty for single characters, and
+    for words outside `words` when it is given)."""
     lexicon.columns = ("gain",)
-    lexicon.scores = {word: (round(split_gain(lexicon, word)[0], 3),) for word in lexicon if len(word) > 1}
+    lexicon.scores = {word: (round(split_gain(lexicon, word)[0], 3),) for word in lexicon
+                      if len(word) > 1 and (words is None or word in words)}
     return lexicon
 
 

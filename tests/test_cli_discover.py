@@ -51,6 +51,20 @@ def test_exclude_known_lists_only_new_words(novel, write):
     assert words and not {"宝玉", "笑道", "什么"} & set(words) and "黛玉" in words
 
 
+def test_base_dictionary_and_its_new_words(novel, write, tmp_path):
+    base = write("base.txt", "宝玉 50\n笑道 40\n什么 30\n")
+    out = str(tmp_path / "adapted.tsv")
+    result = run("discover", novel, "--base", base, "-o", out, "-q")
+    assert result.exit_code == 0, result.output
+    adapted = Lexicon.load(out)
+    assert {"宝玉", "笑道", "什么", "黛玉"} <= set(adapted)
+    new = run("discover", novel, "--base", base, "--exclude-known", "--top", "20", "-q")
+    words = [line.split("\t")[0] for line in new.stdout.splitlines()]
+    assert words and not {"宝玉", "笑道", "什么"} & set(words) and "黛玉" in words
+    missing = run("discover", novel, "--base", str(tmp_path / "nope.txt"), "-o", out)
+    assert missing.exit_code != 0 and "nope.txt" in missing.output and "Traceback" not in missing.output
+
+
 def test_discover_from_saved_counts(novel, tmp_path):
     counts = str(tmp_path / "c.ngc")
     assert run("count", novel, "--order", "2", "--fold-numbers", "-o", counts).exit_code == 0

@@ -179,3 +179,42 @@ def test_token_count_kernel_matches_reference(tmp_path_factory, texts, counts):
     expected = collections.Counter(t for t in reference.unigram_tokenize(folded, counts)
                                    if reference.is_word_char(t[0]) or t[0] == NUMBER)
     assert dict(got.items()) == dict(expected)
+
+
+def test_a_base_dictionary_is_adapted_to_the_corpus(tmp_path):
+    lines, planted = _planted_corpus(n_sentences=3000, rate=0.3)
+    noise = [chr(c) for c in range(0x4E00, 0x4E00 + 400)]
+    # two frequent noise characters that meet often, but only by chance
+    rng = random.Random(1)
+    lines = ["".join(rng.choice((noise[3], noise[7])) if ch in noise and rng.random() < 0.3 else ch for ch in line)
+             for line in lines]
+    path = tmp_path / "planted.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    # the base knows some planted words, glues the two chance neighbours, and
+    # holds a word the corpus never uses; it lacks 葡萄酒 and A股
+    base = Lexicon({"麒麟": 50, "鸳鸯": 40, "琵琶": 30, "龙凤呈祥": 20, "K线图": 10,
+                    noise[3] + noise[7]: 500, "电脑": 80, **{ch: 5 for ch in noise}})
+    adapted = discover(str(path), base=base, jobs=2)
+    assert noise[3] + noise[7] not in adapted                  # the corpus splits it: dropped
+    assert "电脑" in adapted and adapted["电脑"] >= 80         # unseen here: kept at its base count
+    assert {"葡萄酒", "A股"} <= set(adapted)                   # the corpus's new words
+    assert adapted["麒麟"] > 50                                # re-estimated on the corpus
+    new = dz.new_words(adapted, base)
+    assert {w for w, _ in new.most_common(2)} == {"葡萄酒", "A股"}      # and chance pairs far behind
+    assert all(c < 0.05 * new["A股"] for w, c in new.most_common()[2:])
+    assert Tokenizer(adapted).tokenize("甲葡萄酒麒麟") == ["甲", "葡萄酒", "麒麟"]
+
+
+def test_base_dictionary_errors(tmp_path):
+    path = tmp_path / "c.txt"
+    path.write_text("中文文本\n" * 10, encoding="utf-8")
+    with pytest.raises(Exception, match="no such file"):
+        discover(str(path), base=str(tmp_path / "missing.txt"))
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(Exception, match="no words"):
+        discover(str(path), base=str(empty))
+    english = tmp_path / "en.txt"
+    english.write_text("the cat sat on the mat\n" * 200, encoding="utf-8")
+    with pytest.raises(Exception, match="space-separated"):
+        discover(str(english), base=Lexicon({"cat": 3}))
