@@ -203,7 +203,8 @@ def _discover(source: "_Source", method, order, min_count, thresholds, refine, j
         log.warning("the n-gram counts hold %s characters but the corpus has %s: they were not counted "
                     "from this corpus, so its words may be missed", f"{n_chars:,}", f"{fragments.total_length:,}")
     if refine:
-        lexicon = refine_lexicon(lexicon, source, min_count=min_count, jobs=jobs)
+        lexicon = refine_lexicon(_with_frequent_pairs(lexicon, counts, min_count), source, min_count=min_count,
+                                 jobs=jobs)
     if base is not None:
         lexicon, seen = adapt_base(base, lexicon, source, jobs)
         return annotate(lexicon, seen)
@@ -380,6 +381,21 @@ def deredundancy(lexicon: Lexicon, nats_per_char: float = 1.0) -> Lexicon:
 
 
 # ------------------------------------------------------------------ refinement
+
+def _with_frequent_pairs(lexicon: Lexicon, counts: NgramCounts, min_count: int) -> Lexicon:
+    """Character pairs seen min_count times that the candidate methods cut
+    everywhere (pairs inside no candidate) join the candidates with their
+    counts: a weakly bound pair may still be a frequent word, and
+    refinement's code-length test is the judge.  PKU F1 0.8119 -> 0.8174,
+    small corpus 0.7257 -> 0.7563 (docs/tuning.md)."""
+    inside = {word[i:i + 2] for word in lexicon if len(word) > 1 for i in range(len(word) - 1)}
+    pairs = counts.rows(2)
+    frequent = pairs[pairs[:, -1] >= max(min_count, 1)]
+    for pair, c in zip(_runs.unpack_strings(np.ascontiguousarray(frequent), 2), frequent[:, -1].tolist()):
+        if pair not in inside:
+            lexicon.add(pair, c)
+    return lexicon
+
 
 # A word's code-length saving per occurrence must exceed this many nats per
 # character beyond the first.  Fragment counts over-estimate long words (the
