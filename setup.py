@@ -36,6 +36,8 @@ extensions = [
 CLUSTER = ["dask[distributed]>=2024.8", "fsspec>=2023.1"]
 # only to load what `nlpzero export` writes (writing needs neither)
 EXPORT = ["tokenizers>=0.15", "sentencepiece>=0.1.99"]
+# `nlpzero report`'s charts (inline SVG); see docs/report.md for why matplotlib
+REPORT = ["matplotlib>=3.7"]
 
 setup(
     name="nlpzero-kit",
@@ -52,7 +54,8 @@ setup(
     extras_require={
         "cluster": CLUSTER,
         "export": EXPORT,
-        "test": ["pytest>=7", "hypothesis>=6", *CLUSTER, *EXPORT, "transformers>=4.40"],
+        "report": REPORT,
+        "test": ["pytest>=7", "hypothesis>=6", *CLUSTER, *EXPORT, *REPORT, "transformers>=4.40"],
     },
     entry_points={"console_scripts": ["nlpzero = nlpzero.cli:main"]},
     classifiers=[

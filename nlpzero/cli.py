@@ -21,6 +21,7 @@ from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
 from .lexicon import FORMATS, Lexicon, jieba_dictionary_path
 from .parallel import default_jobs
 from .progress import SILENT, TerminalProgress, print_above
+from .report import DEFAULT_TOP as REPORT_TOP, run_report
 from .templates import find_templates
 from .tokenizer import Tokenizer
 from .vectors.train import METHODS as VECTOR_METHODS, train_vectors
@@ -679,6 +680,35 @@ def export_command(lexicon, fmt, output):
     output_check(output, lexicon)
     pieces = export_tokenizer(Tokenizer.load(lexicon), output, format=fmt)
     log.info("wrote %s (%s, %d pieces)", output, fmt, pieces)
+
+
+# ---------------------------------------------------------------- report
+
+@main.command("report")
+@click.argument("corpus", nargs=-1, required=True)
+@click.option("-o", "--output", required=True, metavar="HTML", help="The report to write (one self-contained file).")
+@click.option("-l", "--lexicon", metavar="LEXICON", help="Lexicon or tokenizer model  [default: discover one].")
+@click.option("-v", "--vectors", metavar="VECTORS", help="Word vectors: a 2-D map and the new words' neighbours.")
+@click.option("-t", "--templates", metavar="TEMPLATES", help="Templates: the top ones and a parse tree.")
+@click.option("--base", metavar="DICT", help="What is not new  [default: jieba's bundled dictionary].")
+@click.option("--top", type=click.IntRange(1), default=REPORT_TOP, show_default=True, help="Rows per word table.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seeds the sampled lines.")
+@jobs_option("discover")
+@corpus_options
+def report_command(corpus, output, lexicon, vectors, templates, base, top, seed, jobs, threads, encoding, quiet):
+    """Write a self-contained HTML report on CORPUS and its words: corpus
+    summary, top and new words with examples in context, charts,
+    segmentation samples, and with -v/-t a map of the vectors and the
+    templates.  Without -l it discovers the lexicon first.  Opens offline;
+    needs the `report` extra (pip install 'nlpzero-kit[report]').
+
+    \b
+    Examples:
+      nlpzero report corpora/hongloumeng.txt -o hlm.html
+      nlpzero report news/ -l news.tsv -v news.vec -t news.tpl -o news.html
+    """
+    log.info(run_report(corpus, output, lexicon=lexicon, vectors=vectors, templates=templates, base=base, top=top,
+                        seed=seed, jobs=_jobs(jobs, threads), encoding=encoding, progress=progress_for(quiet)))
 
 
 # ---------------------------------------------------------------- evaluation
