@@ -27,6 +27,7 @@ from typing import Iterable
 import numpy as np
 
 from .errors import InputError
+from .fileio import open_input
 
 ANALOGY_METHODS = ("add", "mul")
 
@@ -129,13 +130,11 @@ def read_word_list(path: str) -> set[str]:
 
 
 def read_lines(path: str) -> list[str]:
+    """The lines of a UTF-8 file (InputError if missing or not UTF-8)."""
+    with open_input(path) as f:
+        data = f.read()
     try:
-        with open(path, encoding="utf-8") as f:
-            return f.read().splitlines()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a directory") from None
+        return data.decode("utf-8").splitlines()
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text (byte {exc.start:,})") from None
 

@@ -43,7 +43,6 @@ import logging
 import os
 import re
 import time
-import unicodedata
 from typing import Iterable, Iterator, Sequence
 
 import numpy as np
@@ -53,7 +52,7 @@ from .errors import InputError
 from .fileio import atomic_output, check_output
 from .lexicon import Lexicon, jieba_dictionary_path
 from .progress import as_progress
-from .text import NUMBER, NUMBER_TEXT
+from .text import CLASS_SPACE, NUMBER, NUMBER_TEXT, TABLE_SIZE as _TABLE_SIZE, character_classes, general_categories
 
 log = logging.getLogger("nlpzero")
 
@@ -73,7 +72,6 @@ GAIN_WORDS = 5_000             # words whose gain is computed when the lexicon h
 
 SCRIPTS = ("Han", "Latin", "digits", "punctuation & symbols", "whitespace", "other")
 _HAN, _LATIN, _DIGIT, _PUNCT, _SPACE, _OTHER, _BREAK = range(7)   # _BREAK: line breaks, not counted
-_TABLE_SIZE = 0x20000
 _script_table: np.ndarray | None = None
 _HAS_DIGIT = re.compile(r"\d").search
 _NUMBER_PATTERN = r"\d+(?:[.．]\d+)*"
@@ -255,10 +253,7 @@ def _build_script_table() -> np.ndarray:
     """Script class of each code point below U+20000 (above: Han up to U+3FFFF, else other)."""
     global _script_table
     if _script_table is None:
-        chars = [chr(cp) for cp in range(_TABLE_SIZE)]
-        cats = np.frombuffer("".join(map(unicodedata.category, chars)).encode("ascii"),
-                             dtype=np.uint8).reshape(-1, 2)
-        major, minor = cats[:, 0], cats[:, 1]
+        major, minor = general_categories()
         cp = np.arange(_TABLE_SIZE)
         table = np.full(_TABLE_SIZE, _OTHER, dtype=np.uint8)
         table[(major == ord("P")) | (major == ord("S"))] = _PUNCT
@@ -272,7 +267,7 @@ def _build_script_table() -> np.ndarray:
         for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x3007, 0x3007), (0x3005, 0x3005)):
             han[lo:hi + 1] = True
         table[han] = _HAN
-        table[np.fromiter(map(str.isspace, chars), dtype=bool, count=_TABLE_SIZE)] = _SPACE
+        table[(character_classes() & CLASS_SPACE) != 0] = _SPACE
         table[[0x0A, 0x0D]] = _BREAK
         _script_table = table
     return _script_table

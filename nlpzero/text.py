@@ -35,15 +35,29 @@ _IDEOGRAPHIC_RANGES = ((0x2E80, 0xA4CF), (0xF900, 0xFAFF), (0xFF66, 0xFF9F))
 _class_table: np.ndarray | None = None
 
 
+_categories: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def general_categories() -> tuple[np.ndarray, np.ndarray]:
+    """The Unicode general category of every code point below U+20000, as two
+    uint8 arrays of its letters ("L", "u" for Lu): what tables of character
+    classes are computed from, vectorised (a per-character Python loop costs
+    0.2 s of start-up)."""
+    global _categories
+    if _categories is None:
+        chars = "".join(chr(cp) for cp in range(TABLE_SIZE))
+        cats = np.frombuffer("".join(map(unicodedata.category, chars)).encode("ascii"),
+                             dtype=np.uint8).reshape(-1, 2)
+        _categories = (cats[:, 0], cats[:, 1])
+    return _categories
+
+
 def character_classes() -> np.ndarray:
     """The uint8 class table for code points below U+20000 (see module docstring)."""
     global _class_table
     if _class_table is None:
-        # vectorised over the categories: a per-character Python loop costs 0.2 s of start-up
         chars = [chr(cp) for cp in range(TABLE_SIZE)]
-        cats = np.frombuffer("".join(map(unicodedata.category, chars)).encode("ascii"),
-                             dtype=np.uint8).reshape(-1, 2)
-        major, minor = cats[:, 0], cats[:, 1]
+        major, minor = general_categories()
         cp = np.arange(TABLE_SIZE)
         ideographic = np.zeros(TABLE_SIZE, dtype=bool)
         for lo, hi in _IDEOGRAPHIC_RANGES:
