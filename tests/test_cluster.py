@@ -71,6 +71,10 @@ def test_discovery_equals_the_local_engines(client, corpus, small_blocks):
         local = nlpzero.discover(corpus, method=method)
         remote = nlpzero.discover(corpus, method=method, client=client)
         assert remote == local and remote.scores == local.scores, method
+    base = nlpzero.Lexicon({"宝玉": 100, "笑道": 50, "什么": 30, "我们": 20})
+    local = nlpzero.discover(corpus, base=base)
+    remote = nlpzero.discover(corpus, base=base, client=client)
+    assert remote == local and remote.scores == local.scores and "宝玉" in local
 
 
 def test_tokens_are_byte_identical(client, corpus, tmp_path, small_blocks):
