@@ -36,6 +36,7 @@ from typing import Iterable, Iterator, Sequence
 import numpy as np
 
 from ._ext import cooccur as _cooccur
+from ._ext import templates as _templates
 from .errors import FormatError
 from .fileio import atomic_output, open_input
 from .runs import empty_rows
@@ -173,15 +174,41 @@ class TemplateFinder:
 
     def find(self, sentence_list: Iterable[Sequence[str]], min_count: int | None = None,
              min_pmi: float = DEFAULT_MIN_PMI) -> "Templates":
-        """Count the templates of the sentences; keep those seen min_count times."""
-        strong = self.strong_pairs(min_count, min_pmi)
+        """Count the templates of the sentences (compiled: ``_ext/templates.pyx``);
+        keep those seen min_count times."""
+        strong = np.array(sorted(self.strong_pairs(min_count, min_pmi)), dtype=np.int64)
+        words = list(self.index)                 # id -> word; words unseen in training get new ids
+        index = dict(self.index)
         counts: collections.Counter = collections.Counter()
+        batch: list[int] = []
+
+        def flush():
+            items, ends = _templates.sentence_templates(np.array(batch, dtype=np.int32), strong, self.window,
+                                                        MAX_PATHS)
+            data = items.tobytes()
+            start = 0
+            for end in (4 * ends).tolist():
+                counts[data[start:end]] += 1
+                start = end
+
         for ws in sentence_list:
-            ids = [self.index.get(w, -1) for w in ws]
-            for template in sentence_templates(ws, ids, strong, self.window):
-                counts[template] += 1
+            for w in ws:
+                i = index.get(w)
+                if i is None:
+                    i = index[w] = len(words)
+                    words.append(w)
+                batch.append(i)
+            batch.append(-1)
+            if len(batch) >= _BATCH:
+                flush()
+                batch = []
+        if batch:
+            flush()
         total = sum(counts.values())
-        return Templates({t: c for t, c in counts.items() if c >= self._min_count(min_count)}, total)
+        keep = self._min_count(min_count)
+        return Templates({tuple(X if i == _templates.PLACEHOLDER else words[i]
+                                for i in np.frombuffer(key, dtype=np.int32).tolist()): c
+                          for key, c in counts.items() if c >= keep}, total)
 
 
 def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int | None = None,
@@ -233,43 +260,6 @@ def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int
             raise InputError("the corpus holds no words: no templates to find")
         return finder.find(corpus_sentences("templates: counting templates"), min_count=min_count,
                            min_pmi=min_pmi)
-
-
-def sentence_templates(ws: Sequence[str], ids: Sequence[int], strong: set, window: int) -> list[Template]:
-    """The templates of one sentence: every path of its strong-pair DAG."""
-    n = len(ws)
-    successors = [[k for k in range(i + 1, min(n, i + 1 + window))
-                   if ids[i] >= 0 and ids[k] >= 0 and (ids[i] << 32 | ids[k]) in strong] for i in range(n)]
-    has_predecessor = [False] * n
-    for i in range(n):
-        for k in successors[i]:
-            has_predecessor[k] = True
-    paths: list[list[int]] = []
-
-    def walk(path):
-        if len(paths) >= MAX_PATHS:
-            return
-        nxt = successors[path[-1]]
-        if not nxt:
-            paths.append(list(path))
-            return
-        for k in nxt:
-            path.append(k)
-            walk(path)
-            path.pop()
-
-    for start in range(n):
-        if not has_predecessor[start]:
-            walk([start])
-    templates = []
-    for path in paths:
-        items: list = [X] if path[0] > 0 else []
-        for a, b in zip(path, path[1:] + [None]):
-            items.append(ws[a])
-            if (b is None and a < n - 1) or (b is not None and b > a + 1):
-                items.append(X)
-        templates.append(tuple(items))
-    return templates
 
 
 @dataclass

@@ -247,3 +247,41 @@ def cohesion(word: str, counts, total: int) -> float:
             return -math.inf
         worst = min(worst, math.log(total * counts[word] / (left * right)))
     return worst
+
+
+def sentence_templates(ws, ids, strong: set, window: int, max_paths: int) -> list[tuple]:
+    """The templates of one sentence: every path of its strong-pair DAG, depth
+    first, at most max_paths (None stands for [X])."""
+    n = len(ws)
+    successors = [[k for k in range(i + 1, min(n, i + 1 + window))
+                   if ids[i] >= 0 and ids[k] >= 0 and (ids[i] << 32 | ids[k]) in strong] for i in range(n)]
+    has_predecessor = [False] * n
+    for i in range(n):
+        for k in successors[i]:
+            has_predecessor[k] = True
+    paths: list[list[int]] = []
+
+    def walk(path):
+        if len(paths) >= max_paths:
+            return
+        nxt = successors[path[-1]]
+        if not nxt:
+            paths.append(list(path))
+            return
+        for k in nxt:
+            path.append(k)
+            walk(path)
+            path.pop()
+
+    for start in range(n):
+        if not has_predecessor[start]:
+            walk([start])
+    templates = []
+    for path in paths:
+        items: list = [None] if path[0] > 0 else []
+        for a, b in zip(path, path[1:] + [None]):
+            items.append(ws[a])
+            if (b is None and a < n - 1) or (b is not None and b > a + 1):
+                items.append(None)
+        templates.append(tuple(items))
+    return templates

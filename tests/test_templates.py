@@ -1,7 +1,12 @@
 import random
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings, strategies as st
+
+import reference
+from nlpzero._ext import templates as templates_kernel
 
 from nlpzero import FormatError
 from nlpzero.cli import main
@@ -86,3 +91,25 @@ def test_cli_templates_and_parse(tmp_path):
     assert result.exit_code == 0 and '"template": "[X] 的 [X] 是 什么"' in result.stdout
     bad = runner.invoke(main, ["parse", "-t", str(corpus), "-l", str(lexicon), "词1"])
     assert bad.exit_code != 0 and "not a templates file" in bad.output
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(-1, 7), max_size=12), max_size=5),
+       st.sets(st.tuples(st.integers(0, 7), st.integers(0, 7)), max_size=30),
+       st.integers(1, 5), st.integers(1, 6))
+def test_template_kernel_matches_reference(sentences, pairs, window, max_paths):
+    # -1 inside a sentence stands for a word without an id (never in a strong pair)
+    strong = {a << 32 | b for a, b in pairs}
+    batch, expected = [], []
+    for ids in sentences:
+        ids = [i if i >= 0 else 100 + k for k, i in enumerate(ids)]      # unseen words: ids of their own
+        batch += ids + [-1]
+        if ids:
+            expected += reference.sentence_templates(ids, ids, strong, window, max_paths)
+    items, ends = templates_kernel.sentence_templates(np.array(batch, dtype=np.int32),
+                                                      np.array(sorted(strong), dtype=np.int64), window, max_paths)
+    got, start = [], 0
+    for end in ends.tolist():
+        got.append(tuple(None if i == templates_kernel.PLACEHOLDER else i for i in items[start:end].tolist()))
+        start = end
+    assert got == expected
