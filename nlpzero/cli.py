@@ -437,6 +437,13 @@ VECTORS = defaults(train_vectors)
 @click.option("--learning-rate", type=click.FloatRange(min=0, min_open=True), default=VECTORS["learning_rate"],
               show_default=True, help="glove: AdaGrad's step η (measured better than the usual 0.1 with "
                                       "--unobserved).")
+@click.option("--spectrum", type=click.FloatRange(0, 2), default=VECTORS["spectrum"], show_default=True,
+              help="glove: raise the fitted vectors' singular values to this power (eigenvalue weighting; "
+                   "measured better for similarity and analogy; 1: inner products are the PMI fit).")
+@click.option("--characters", type=click.FloatRange(min=0), default=None,
+              help="glove: add this weight of the mean of a word's characters' vectors to it  [default: set by "
+                   "how much the vectors say characters share their words' meaning: about 1 for Chinese, "
+                   "0 for letters; 0: off].")
 @spill_options("glove: memory for the co-occurrence table")
 @click.option("--format", "fmt", type=click.Choice(["binary", "text"]), default="binary", show_default=True,
               help="word2vec's binary format (loads several times faster) or its text format.")
@@ -445,8 +452,8 @@ VECTORS = defaults(train_vectors)
 @cluster_options
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
-                    max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, max_memory,
-                    temp_dir, fmt, jobs, threads, seed, scheduler, work_dir, encoding, quiet):
+                    max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, spectrum,
+                    characters, max_memory, temp_dir, fmt, jobs, threads, seed, scheduler, work_dir, encoding, quiet):
     """Train word vectors on CORPUS (files, directories or globs; not '-':
     it is read more than once).
 
@@ -471,8 +478,8 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
     vectors = train_vectors(source, tokenizer, method=method, dim=dim, window=window, epochs=epochs,
                             min_count=min_count, max_vocab=max_vocab, sample=sample, weighting=weighting,
                             truncate=truncate, model=model, context_smoothing=context_smoothing, x_max=x_max,
-                            unobserved=unobserved, learning_rate=learning_rate, max_memory=max_memory,
-                            temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),
+                            unobserved=unobserved, learning_rate=learning_rate, spectrum=spectrum,
+                            characters=characters, max_memory=max_memory, temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),
                             scheduler=scheduler, work_dir=work_dir)
     vectors.save(output, binary=fmt == "binary")
     log.info("wrote %s (%d words, dimension %d)", output, len(vectors), vectors.vectors.shape[1])

@@ -476,3 +476,30 @@ def test_cli_queries_many_at_once(tmp_path):
     assert result.exit_code == 2 and "A B C" in result.output
     result = run("similar", "-v", path, "nosuch")
     assert result.exit_code == 1 and "not in the vocabulary" in result.output and "Traceback" not in result.output
+
+
+def test_reweight_spectrum_powers_the_singular_values():
+    from nlpzero.vectors.glove import reweight_spectrum
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(50, 6)).astype(np.float32) * np.array([5, 3, 2, 1, 0.5, 0.1], dtype=np.float32)
+    assert reweight_spectrum(x, 1.0) is x
+    u, s, wt = np.linalg.svd(x.astype(np.float64), full_matrices=False)
+    expected = (u * s ** 0.5) @ wt
+    expected *= np.linalg.norm(x) / np.linalg.norm(expected)
+    assert np.allclose(reweight_spectrum(x, 0.5), expected, atol=1e-4)
+
+
+def test_characters_are_composed_only_where_they_share_meaning():
+    from nlpzero.vectors.glove import character_relatedness, compose_characters
+    rng = np.random.default_rng(4)
+    chars = [chr(0x4e00 + i) for i in range(400)]
+    words = chars + [a + b for a, b in zip(chars[::2], chars[1::2])]
+    base = rng.normal(size=(len(chars), 16)).astype(np.float32)
+    meaningful = np.vstack([base, base[::2] + base[1::2] + 0.3 * rng.normal(size=(200, 16))]).astype(np.float32)
+    unrelated = np.vstack([base, rng.normal(size=(200, 16))]).astype(np.float32)
+    assert character_relatedness(words, meaningful) > 0.3
+    assert abs(character_relatedness(words, unrelated)) < 0.05
+    composed = compose_characters(words, meaningful, 1.0)
+    assert np.array_equal(composed[:400], meaningful[:400])           # single characters untouched
+    assert np.allclose(np.linalg.norm(composed, axis=1), np.linalg.norm(meaningful, axis=1), rtol=1e-5)
+    assert compose_characters(words, unrelated, 0.0) is unrelated

@@ -17,7 +17,8 @@ from ..parallel import default_jobs
 from ..progress import as_progress
 from ..tokenizer import Tokenizer
 from .cooccur import DEFAULT_SAMPLE, DEFAULT_WEIGHTING, build_vocabulary, cooccurrence, token_lines
-from .glove import DEFAULT_EPOCHS as GLOVE_EPOCHS, DEFAULT_LEARNING_RATE, train_glove
+from .glove import (DEFAULT_EPOCHS as GLOVE_EPOCHS, DEFAULT_LEARNING_RATE, DEFAULT_SPECTRUM, compose_characters,
+                    reweight_spectrum, train_glove)
 from .keyed import WordVectors
 from .word2vec import train_word2vec
 
@@ -35,7 +36,8 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
                   max_vocab: int | None = None, sample: float = DEFAULT_SAMPLE,
                   weighting: str = DEFAULT_WEIGHTING, truncate: bool = False, model: str = "shared",
                   context_smoothing: float = 0.75, x_max: float = 10.0, unobserved: float = 0.5,
-                  learning_rate: float = DEFAULT_LEARNING_RATE, max_memory: int | None = None,
+                  learning_rate: float = DEFAULT_LEARNING_RATE, spectrum: float = DEFAULT_SPECTRUM,
+                  characters: float | None = None, max_memory: int | None = None,
                   temp_dir: str | None = None, jobs: int | None = None, seed: int = 1,
                   progress=None, scheduler: str | None = None, client=None, work_dir: str | None = None,
                   **corpus_options) -> WordVectors:
@@ -72,6 +74,14 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
     truncate, model, context_smoothing, x_max, unobserved, learning_rate
         glove's loss and optimiser: see :func:`~nlpzero.vectors.train_glove`
         (`context_smoothing` is its `smoothing`, `learning_rate` its `eta`).
+    spectrum, characters
+        glove's output: the singular values raised to `spectrum` (1: the
+        fitted vectors, whose inner products are the PMI; see
+        :func:`~nlpzero.vectors.glove.reweight_spectrum`), then each word
+        composed with its characters that are vocabulary words, at weight
+        `characters` (None: set by how much the vectors say characters share
+        their words' meaning, 0 for letters; 0: off; see
+        :func:`~nlpzero.vectors.glove.compose_characters`).
     max_memory, temp_dir
         glove: the co-occurrence table's budget in bytes (default a third of
         RAM), beyond which sorted runs are spilled to `temp_dir` and merged.
@@ -110,7 +120,7 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
                                                                       model=model, seed=seed,
                                                                       smoothing=context_smoothing, x_max=x_max,
                                                                       unobserved=unobserved, eta=learning_rate),
-                                     progress)
+                                     progress, spectrum, characters)
     vocabulary = build_vocabulary(lines("vectors: counting words"), min_count=min_count, max_vocab=max_vocab)
     if len(vocabulary) < 2:
         raise InputError(f"fewer than two words reach min count {min_count}: nothing to train on")
@@ -132,11 +142,21 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
             vectors = train_glove(cooc, counts, dim=dim, epochs=epochs, jobs=jobs, truncate=truncate, model=model,
                                   seed=seed, smoothing=context_smoothing, x_max=x_max, unobserved=unobserved,
                                   eta=learning_rate, progress=lambda epoch, loss: advance(1))
+        vectors = finish_glove(vocabulary.words, vectors, spectrum, characters)
     return WordVectors(vocabulary.words, vectors, vocabulary.counts)
 
 
+def finish_glove(words, vectors, spectrum: float = DEFAULT_SPECTRUM, characters: float | None = None):
+    """glove's output post-processing: spectrum reweighting, then characters."""
+    vectors = reweight_spectrum(vectors, spectrum)
+    if characters is None or characters > 0:
+        vectors = compose_characters(words, vectors, characters)
+    return vectors
+
+
 def _train_on_cluster(corpus, tokenizer, engine, window, epochs, min_count, max_vocab, sample, weighting, seed,
-                      max_memory, glove_options, progress) -> WordVectors:
+                      max_memory, glove_options, progress, spectrum=DEFAULT_SPECTRUM,
+                      characters=None) -> WordVectors:
     from .. import cluster
 
     vocabulary = cluster.vocabulary(corpus.paths, engine, tokenizer, min_count, max_vocab)
@@ -151,4 +171,5 @@ def _train_on_cluster(corpus, tokenizer, engine, window, epochs, min_count, max_
     with progress.task("vectors: glove epochs", total=epochs, unit="epochs") as advance:
         vectors = train_glove(cooc, counts, epochs=epochs, progress=lambda epoch, loss: advance(1),
                               **glove_options)
+    vectors = finish_glove(vocabulary.words, vectors, spectrum, characters)
     return WordVectors(vocabulary.words, vectors, vocabulary.counts)
