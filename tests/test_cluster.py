@@ -136,3 +136,17 @@ def test_without_the_extra_a_one_line_error(corpus, monkeypatch):
                                        "tcp://127.0.0.1:8786"])
     assert result.exit_code != 0 and "pip install 'nlpzero-kit[cluster]'" in result.output
     assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_failing_task_leaves_nothing_behind(client, corpus, tmp_path, small_blocks):
+    broken = tmp_path / "broken.txt.gz"
+    data = gzip.compress(("第一回 甄士隐梦幻识通灵\n" * 2000).encode("utf-8"))
+    broken.write_bytes(data[:len(data) // 2])                  # truncated: fails on the worker that reads it
+    out, work = tmp_path / "out.ngc", tmp_path / "work"
+    work.mkdir()
+    result = CliRunner().invoke(main, ["count", corpus, str(broken), "-o", str(out), "--scheduler",
+                                       client.scheduler.address, "--work-dir", str(work)])
+    assert result.exit_code == 1, result.output
+    assert "broken.txt.gz" in result.output and "Traceback" not in result.output
+    assert not out.exists() and not any(tmp_path.glob("out.ngc*"))
+    assert list(work.iterdir()) == []

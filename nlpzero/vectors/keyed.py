@@ -26,7 +26,8 @@ class UnknownWord(NlpzeroError, KeyError):
 class WordVectors:
     """Word vectors with similarity, relatedness, analogy and keyword queries.
 
-    Relatedness is the inner product -- the PMI itself for simpler GloVe;
+    Relatedness is the inner product -- for simpler GloVe the PMI fit (exactly
+    so when trained with ``spectrum=1``; the default flattens it for cosines);
     similarity is the cosine; a vector's norm grows with the word's importance
     (about -ln p(w)).  A word outside the vocabulary is composed of the
     vocabulary words it splits into (longest first: "人工智能" from "人工" +
@@ -162,7 +163,7 @@ class WordVectors:
                          self._excluded([word]))
 
     def related(self, word: str, k: int = 10) -> list[tuple[str, float]]:
-        """The k words of highest inner product (PMI, for simpler GloVe)."""
+        """The k words of highest inner product (simpler GloVe: the PMI fit)."""
         return self._top(self._vectors @ self.vector(word), k, self._excluded([word]))
 
     def analogy(self, a: str, b: str, c: str, k: int = 10, method: str = "add") -> list[tuple[str, float]]:
