@@ -369,11 +369,20 @@ def deredundancy(lexicon: Lexicon, nats_per_char: float = 1.0) -> Lexicon:
     segmentation of it by the rest of the lexicon, ln p(w) - Σ ln p(parts), by
     at least nats_per_char · (len(w) - 1), or it is dropped and its count given
     to its parts.  nlp-zero uses 1 nat; refinement uses REFINE_NATS_PER_CHAR."""
-    for word in sorted((w for w in lexicon if len(w) > 1), key=len, reverse=True):
-        if word not in lexicon:
-            continue
-        gain, parts = split_gain(lexicon, word)
-        if len(parts) > 1 and gain < nats_per_char * (len(word) - 1):
+    # Words of one length are judged together, against the lexicon before any of
+    # them is dropped: the result does not depend on the order the lexicon was
+    # assembled in (the local and cluster engines assemble it differently).
+    by_length: dict[int, list[str]] = {}
+    for word in lexicon:
+        if len(word) > 1:
+            by_length.setdefault(len(word), []).append(word)
+    for length in sorted(by_length, reverse=True):
+        dropped = []
+        for word in by_length[length]:
+            gain, parts = split_gain(lexicon, word)
+            if len(parts) > 1 and gain < nats_per_char * (length - 1):
+                dropped.append((word, parts))
+        for word, parts in dropped:
             c = lexicon.remove(word)
             for part in parts:
                 lexicon.add(part, lexicon.get(part) + c)
