@@ -62,7 +62,10 @@ def _covers_cjk(path: str) -> bool:
         charmap = FT2Font(path).get_charmap()
     except (OSError, RuntimeError, ValueError):
         return False
-    return all(ord(ch) in charmap for ch in _PROBE)
+    glyphs = {charmap.get(ord(ch)) for ch in _PROBE}
+    # every probe mapped, and to glyphs of its own: a last-resort font (matplotlib
+    # ships one) maps whole blocks to one placeholder glyph
+    return None not in glyphs and len(glyphs) == len(set(_PROBE))
 
 
 def cjk_font() -> str | None:

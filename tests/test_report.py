@@ -241,6 +241,19 @@ def test_without_a_cjk_font_labels_are_text(workdir, tmp_path, monkeypatch):
     assert result.font is None and "<text" in page and 'class="glyphs"' not in page
 
 
+def test_a_last_resort_font_is_not_a_cjk_font():
+    # matplotlib ships one: it maps every code point to a placeholder box, so
+    # taking it for a CJK font turned every chart label into boxes
+    import matplotlib
+    path = os.path.join(matplotlib.get_data_path(), "fonts", "ttf", "LastResortHE-Regular.ttf")
+    if not os.path.exists(path):
+        pytest.skip("this matplotlib ships no last-resort font")
+    assert not charts._covers_cjk(path)
+    from matplotlib import font_manager
+    dejavu = font_manager.findfont("DejaVu Sans", fallback_to_default=False)
+    assert not charts._covers_cjk(dejavu)
+
+
 def test_run_report_is_what_the_cli_does(workdir, tmp_path):
     out = tmp_path / "r.html"
     message = run_report([str(workdir / "novel.txt")], str(out), lexicon=str(workdir / "novel.tsv"), top=20)
