@@ -146,6 +146,23 @@ def test_deredundancy_drops_a_compositional_word():
     assert "中国人" in lexicon
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_deredundancy_does_not_depend_on_the_lexicons_order(rng):
+    # the local and cluster engines assemble the candidates in different orders
+    chars = "的研究中国人民大学生"
+    words = {}
+    for _ in range(60):
+        word = "".join(rng.choice(chars) for _ in range(rng.randint(1, 4)))
+        words[word] = rng.randint(1, 500)
+    items = list(words.items())
+    shuffled = items[:]
+    rng.shuffle(shuffled)
+    first = dz.deredundancy(Lexicon(items), 3.0)
+    second = dz.deredundancy(Lexicon(shuffled), 3.0)
+    assert dict(first.items()) == dict(second.items())
+
+
 def test_min_count_rule():
     assert dz.default_min_count(700_000) == 2
     assert dz.default_min_count(2_000_000) == 3
