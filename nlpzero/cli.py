@@ -440,7 +440,7 @@ VECTORS = defaults(train_vectors)
 @click.option("--spectrum", type=click.FloatRange(0, 2), default=VECTORS["spectrum"], show_default=True,
               help="glove: raise the fitted vectors' singular values to this power (eigenvalue weighting; "
                    "measured better for similarity and analogy; 1: inner products are the PMI fit).")
-@click.option("--characters", type=click.FloatRange(min=0), default=None,
+@click.option("--characters", type=click.FloatRange(min=0), default=VECTORS["characters"],
               help="glove: add this weight of the mean of a word's characters' vectors to it  [default: set by "
                    "how much the vectors say characters share their words' meaning: about 1 for Chinese, "
                    "0 for letters; 0: off].")
@@ -479,7 +479,8 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
                             min_count=min_count, max_vocab=max_vocab, sample=sample, weighting=weighting,
                             truncate=truncate, model=model, context_smoothing=context_smoothing, x_max=x_max,
                             unobserved=unobserved, learning_rate=learning_rate, spectrum=spectrum,
-                            characters=characters, max_memory=max_memory, temp_dir=temp_dir, jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),
+                            characters=characters, max_memory=max_memory, temp_dir=temp_dir,
+                            jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),
                             scheduler=scheduler, work_dir=work_dir)
     vectors.save(output, binary=fmt == "binary")
     log.info("wrote %s (%d words, dimension %d)", output, len(vectors), vectors.vectors.shape[1])

@@ -160,11 +160,6 @@ class SetScore:
                 f"coverage {self.covered:,}/{self.total:,} ({self.coverage:.1%})")
 
 
-def _unit_rows(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
-
-
 def _lower_index(words: list[str]) -> dict[str, int]:
     index: dict[str, int] = {}
     for i, word in enumerate(words):     # the most frequent spelling wins (as gensim does)
@@ -197,11 +192,13 @@ def evaluate_analogy(vectors, path: str, restrict: int = 30000, method: str = "a
     method
         "add" (3CosAdd) or "mul" (3CosMul).
     """
+    from .vectors.keyed import unit_rows     # here: segmentation scoring needs no vectors code
+
     if method not in ANALOGY_METHODS:
         raise ValueError(f"unknown analogy method {method!r} (expected one of {', '.join(ANALOGY_METHODS)})")
     n = len(vectors.words) if not restrict else min(restrict, len(vectors.words))
     index = _lower_index(vectors.words[:n])
-    unit = _unit_rows(np.asarray(vectors.vectors[:n], dtype=np.float32))
+    unit = unit_rows(np.asarray(vectors.vectors[:n], dtype=np.float32))
     questions, total = read_analogies(path)
     covered = np.array([[index[w] for w in q] for q in questions if all(w in index for w in q)], dtype=np.int64)
     kind = "analogy (3CosAdd)" if method == "add" else "analogy (3CosMul)"

@@ -503,3 +503,6 @@ def test_characters_are_composed_only_where_they_share_meaning():
     assert np.array_equal(composed[:400], meaningful[:400])           # single characters untouched
     assert np.allclose(np.linalg.norm(composed, axis=1), np.linalg.norm(meaningful, axis=1), rtol=1e-5)
     assert compose_characters(words, unrelated, 0.0) is unrelated
+    from nlpzero.vectors.glove import CHARACTER_FULL_RELATEDNESS, CHARACTER_WEIGHT
+    weight = CHARACTER_WEIGHT * min(1.0, character_relatedness(words, meaningful) / CHARACTER_FULL_RELATEDNESS)
+    assert np.allclose(compose_characters(words, meaningful, None), compose_characters(words, meaningful, weight))

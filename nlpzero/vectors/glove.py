@@ -22,6 +22,7 @@ import numpy as np
 from .._ext import glove as _glove
 from ..parallel import Workers
 from .cooccur import pair_keys
+from .keyed import unit_rows
 
 if TYPE_CHECKING:
     import scipy.sparse
@@ -211,13 +212,17 @@ def _character_parts(words: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarr
     return np.array(ids, dtype=np.int64), np.array(parts, dtype=np.int64), np.array(offsets, dtype=np.int64)
 
 
-def _unit(x: np.ndarray) -> np.ndarray:
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
-
-
 def _character_means(unit: np.ndarray, parts: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     sums = np.add.reduceat(unit[parts], offsets[:-1], axis=0) if len(parts) else np.zeros((0, unit.shape[1]))
     return sums / np.diff(offsets)[:, None]
+
+
+def _relatedness(unit: np.ndarray, ids: np.ndarray, means: np.ndarray, seed: int) -> float:
+    if len(ids) < 2:
+        return 0.0
+    own = np.einsum("ij,ij->i", unit[ids], means).mean()
+    other = np.einsum("ij,ij->i", unit[ids], means[np.random.default_rng(seed).permutation(len(ids))]).mean()
+    return float(own - other)
 
 
 def character_relatedness(words: list[str], vectors: np.ndarray, seed: int = 1) -> float:
@@ -227,13 +232,8 @@ def character_relatedness(words: list[str], vectors: np.ndarray, seed: int = 1) 
     pairing).  About 0 where characters are letters (English: -0.002), about
     0.15 where they are morphemes (Chinese), on 20 MB of either."""
     ids, parts, offsets = _character_parts(words)
-    if len(ids) < 2:
-        return 0.0
-    unit = _unit(vectors.astype(np.float32))
-    means = _unit(_character_means(unit, parts, offsets))
-    own = np.einsum("ij,ij->i", unit[ids], means).mean()
-    other = np.einsum("ij,ij->i", unit[ids], means[np.random.default_rng(seed).permutation(len(ids))]).mean()
-    return float(own - other)
+    unit = unit_rows(vectors.astype(np.float32))
+    return _relatedness(unit, ids, unit_rows(_character_means(unit, parts, offsets)), seed)
 
 
 def compose_characters(words: list[str], vectors: np.ndarray, weight: float | None = None) -> np.ndarray:
@@ -243,19 +243,24 @@ def compose_characters(words: list[str], vectors: np.ndarray, weight: float | No
     own vectors), rescaled to the word's norm (a norm stays the word's
     importance).  `weight` None: CHARACTER_WEIGHT scaled by
     character_relatedness / CHARACTER_FULL_RELATEDNESS (clipped to [0, 1]),
-    so a script whose characters carry no meaning of their words is left as is."""
+    so a script whose characters carry no meaning of their words is left as is;
+    0: `vectors` returned as they are."""
+    if weight is not None and weight <= 0:
+        return vectors
+    ids, parts, offsets = _character_parts(words)
+    if len(ids) == 0:
+        return vectors
+    unit = unit_rows(vectors.astype(np.float32))
+    means = _character_means(unit, parts, offsets)
     if weight is None:
-        related = character_relatedness(words, vectors)
+        related = _relatedness(unit, ids, unit_rows(means), seed=1)
         weight = CHARACTER_WEIGHT * min(1.0, max(0.0, related / CHARACTER_FULL_RELATEDNESS))
         log.info("characters: relatedness %.3f, weight %.2f", related, weight)
-    ids, parts, offsets = _character_parts(words)
-    if weight <= 0 or len(ids) == 0:
-        return vectors
-    unit = _unit(vectors.astype(np.float32))
-    composed = unit[ids] + weight * _character_means(unit, parts, offsets)
+        if weight <= 0:
+            return vectors
     norms = np.linalg.norm(vectors[ids], axis=1, keepdims=True)
     out = vectors.astype(np.float32, copy=True)
-    out[ids] = _unit(composed) * norms
+    out[ids] = unit_rows(unit[ids] + weight * means) * norms
     return out
 
 

@@ -23,6 +23,11 @@ class UnknownWord(NlpzeroError, KeyError):
         return f"not in the vocabulary: {self.args[0]}"
 
 
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row scaled to length 1 (an all-zero row stays zero)."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+
 class WordVectors:
     """Word vectors with similarity, relatedness, analogy and keyword queries.
 
@@ -149,8 +154,7 @@ class WordVectors:
     # ------------------------------------------------------------ queries
     def _unit_vectors(self) -> np.ndarray:
         if self._unit is None:
-            norms = np.linalg.norm(self._vectors, axis=1, keepdims=True)
-            self._unit = self._vectors / np.maximum(norms, 1e-12)
+            self._unit = unit_rows(self._vectors)
         return self._unit
 
     def _excluded(self, words) -> set[int]:

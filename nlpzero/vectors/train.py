@@ -146,17 +146,13 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
     return WordVectors(vocabulary.words, vectors, vocabulary.counts)
 
 
-def finish_glove(words, vectors, spectrum: float = DEFAULT_SPECTRUM, characters: float | None = None):
+def finish_glove(words, vectors, spectrum: float, characters: float | None):
     """glove's output post-processing: spectrum reweighting, then characters."""
-    vectors = reweight_spectrum(vectors, spectrum)
-    if characters is None or characters > 0:
-        vectors = compose_characters(words, vectors, characters)
-    return vectors
+    return compose_characters(words, reweight_spectrum(vectors, spectrum), characters)
 
 
 def _train_on_cluster(corpus, tokenizer, engine, window, epochs, min_count, max_vocab, sample, weighting, seed,
-                      max_memory, glove_options, progress, spectrum=DEFAULT_SPECTRUM,
-                      characters=None) -> WordVectors:
+                      max_memory, glove_options, progress, spectrum, characters) -> WordVectors:
     from .. import cluster
 
     vocabulary = cluster.vocabulary(corpus.paths, engine, tokenizer, min_count, max_vocab)
