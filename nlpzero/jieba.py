@@ -11,11 +11,13 @@ max-probability route with its tie-breaks, its assembly of each mode and its
 finalseg HMM (BMES Viterbi).
 
 * The default dictionary is the ``dict.txt`` of the installed jieba package,
-  compiled once into nlpzero's tokenizer model format and kept in the user's
-  cache directory (:mod:`nlpzero.cache`), rebuilt when the file changes;
+  compiled once -- its words and the built trie -- into a versioned,
+  checksummed file in the user's cache directory (:mod:`nlpzero.cache`; the
+  format is described above ``DICTIONARY_MAGIC``), rebuilt when the file
+  changes, memory-mapped at start-up (no parsing, no trie build, no NumPy);
   jieba's own marshal cache is never read or written.
 * The HMM's probability tables are read, as data, from the installed jieba's
-  ``finalseg/prob_*.py`` (never its pickles) and cached as NumPy arrays.
+  ``finalseg/prob_*.py`` (never its pickles) and cached the same way.
 * Edits are live: ``add_word``, ``del_word``, ``suggest_freq(tune=True)`` and
   ``load_userdict`` change small overlay tables (words added, words deleted)
   that the next call uses, so a thousand edits cost no rebuild of the
@@ -28,19 +30,22 @@ finalseg HMM (BMES Viterbi).
 
 from __future__ import annotations
 
+import array
 import ast
 import hashlib
+import json
 import logging
 import math
+import mmap
 import os
 import re
+import struct
+import sys
 import threading
+import zlib
 from typing import Iterator
 
-import numpy as np
-
 from ._ext import jiebacut as _kernel
-from ._ext import lexfile as _lexfile
 from ._ext import trie as _trie
 from .errors import InputError
 
@@ -59,6 +64,7 @@ re_skip_default = re.compile("(\r\n|\\s)", re.U)
 Force_Split_Words: set[str] = set()
 _force_lock = threading.Lock()
 _force_compiled: list = [None, -1]        # (trie, size it was built for)
+MIN_FLOAT = -3.14e100                     # finalseg's log(0)
 
 
 def setLogLevel(log_level) -> None:
@@ -90,12 +96,107 @@ def _compile(words: dict[str, int]):
     items = sorted((w, c) for w, c in words.items() if c > 0 and w)
     if not items:
         return None
-    text = "".join(w for w, _ in items)
-    chars = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    offsets = np.zeros(len(items) + 1, dtype=np.int64)
-    np.cumsum([len(w) for w, _ in items], out=offsets[1:])
-    counts = np.array([c for _, c in items], dtype=np.int64)
+    chars = array.array("I")
+    chars.frombytes("".join(w for w, _ in items).encode("utf-32-le", "surrogatepass"))
+    if sys.byteorder != "little":
+        chars.byteswap()
+    offsets = array.array("q", [0])
+    for w, _ in items:
+        offsets.append(offsets[-1] + len(w))
+    counts = array.array("q", [c for _, c in items])
     return _trie.CompiledLexicon(chars, offsets, counts, False, 1)
+
+
+# ---------------------------------------------------------------- cache files
+#
+# nlpzero.jieba keeps two kinds of file in the cache directory, both
+#     magic (8 bytes) | uint32 version | uint32 header length | JSON header
+#     | arrays (each padded to 8 bytes) | uint32 CRC-32 of everything before it
+# in this machine's byte order (the header says which; another order is a miss):
+# NLPZJBD\0, a compiled dictionary: int64 offsets[words + 1], int64
+# counts[words], uint32 code points[chars], then the built trie
+# (CompiledLexicon.saved_slots); NLPZHMM\0, finalseg's tables: float64
+# start[4], trans[4 * 4], emit[4 * N_HAN].  They are named by the source
+# files' path, size and modification time, so an edited file is recompiled
+# without hashing its bytes at every start.  A file that fails any check is
+# rebuilt; no pickle, nothing in them is run.
+
+DICTIONARY_MAGIC = b"NLPZJBD\0"
+HMM_MAGIC = b"NLPZHMM\0"
+CACHE_VERSION = 1
+
+
+def _stamp(paths) -> str:
+    """A name for the state of some files: their paths, sizes and mtimes."""
+    digest = hashlib.sha256()
+    for path in paths:
+        info = os.stat(path)
+        digest.update(f"{os.path.abspath(path)}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()[:24]
+
+
+def _write_cache(path: str, magic: bytes, header: dict, arrays) -> None:
+    """Write a cache file atomically; a cache that cannot be written is skipped."""
+    header = dict(header, byteorder=sys.byteorder)
+    head = json.dumps(header).encode()
+    head += b" " * (-(len(magic) + 8 + len(head)) % 8)
+    chunks = [magic, struct.pack("=II", CACHE_VERSION, len(head)), head]
+    for data in arrays:
+        data = memoryview(data).cast("B")
+        chunks.append(data)
+        chunks.append(b"\0" * (-len(data) % 8))
+    body = b"".join(chunks)
+    try:
+        from .fileio import atomic_output
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with atomic_output(path, "wb") as out:
+            out.write(body)
+            out.write(struct.pack("=I", zlib.crc32(body)))
+    except OSError as exc:
+        log.debug("cannot write the cache file %s: %s", path, exc)
+
+
+def _read_cache(path: str, magic: bytes):
+    """(header, the arrays' bytes as one memoryview) of a cache file, or None
+    when it is absent, of another version or byte order, or damaged."""
+    try:
+        with open(path, "rb") as f:
+            # mapped, not read: the trie is used where it lies, and pages are shared between processes
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):
+        return None
+    if len(data) < len(magic) + 12 or data[:len(magic)] != magic:
+        return None
+    version, head_len = struct.unpack_from("=II", data, len(magic))
+    start = len(magic) + 8 + head_len
+    if version != CACHE_VERSION or start + 4 > len(data) or start % 8:
+        return None
+    (crc,) = struct.unpack_from("=I", data, len(data) - 4)
+    if zlib.crc32(memoryview(data)[:-4]) != crc:
+        log.warning("rebuilding the damaged cache file %s", path)
+        return None
+    try:
+        header = json.loads(data[len(magic) + 8:start])
+    except ValueError:
+        return None
+    if not isinstance(header, dict) or header.get("byteorder") != sys.byteorder:
+        return None
+    return header, memoryview(data)[start:-4]
+
+
+def _arrays(body: memoryview, layout):
+    """Cut `body` into typed memoryviews: layout is [(typecode, count), ...]
+    ('q' int64, 'I' uint32, 'd' float64, 'B' bytes), each padded to 8 bytes."""
+    out, position = [], 0
+    for code, count in layout:
+        size = count * struct.calcsize(code)
+        if count < 0 or position + size > len(body):
+            raise ValueError("cache file shorter than its header says")
+        out.append(body[position:position + size].cast(code))
+        position += size + (-size % 8)
+    if position != len(body):
+        raise ValueError("cache file longer than its header says")
+    return out
 
 
 def _force_split_trie():
@@ -123,38 +224,37 @@ def _hmm() -> "_kernel.HMM":
 
     directory = os.path.join(jieba_directory(), "finalseg")
     sources = [os.path.join(directory, f"prob_{name}.py") for name in ("start", "trans", "emit")]
-    digest = hashlib.sha256()
-    for path in sources:
-        with open(path, "rb") as f:
-            digest.update(f.read())
-    cached = os.path.join(cache_dir(), f"jieba-hmm-{digest.hexdigest()[:24]}.npz")
+    cached = os.path.join(cache_dir(), f"jieba-hmm-{_stamp(sources)}.bin")
+    n_han = _kernel.HAN_RANGE[1] - _kernel.HAN_RANGE[0] + 1
     tables = None
-    if os.path.exists(cached):
+    found = _read_cache(cached, HMM_MAGIC)
+    if found is not None:
         try:
-            with np.load(cached, allow_pickle=False) as data:
-                tables = data["start"], data["trans"], data["emit"]
-        except (OSError, ValueError, KeyError):
+            start, trans, emit = _arrays(found[1], [("d", 4), ("d", 16), ("d", 4 * n_han)])
+            tables = start, trans.cast("B").cast("d", (4, 4)), emit.cast("B").cast("d", (4, n_han))
+        except (ValueError, TypeError):
             tables = None
     if tables is None:
-        start, trans, emit = (_read_table(path) for path in sources)
-        states = _kernel.STATES
-        first, last = _kernel.HAN_RANGE
-        emit_array = np.full((4, last - first + 1), -3.14e100)
-        for i, state in enumerate(states):
-            for ch, p in emit.get(state, {}).items():
-                if len(ch) == 1 and first <= ord(ch) <= last:
-                    emit_array[i, ord(ch) - first] = p
-        tables = (np.array([start.get(s, -3.14e100) for s in states]),
-                  np.array([[trans.get(a, {}).get(b, -3.14e100) for b in states] for a in states]), emit_array)
-        try:
-            os.makedirs(os.path.dirname(cached), exist_ok=True)
-            tmp = f"{cached}.{os.getpid()}.tmp.npz"
-            np.savez(tmp, start=tables[0], trans=tables[1], emit=tables[2])
-            os.replace(tmp, cached)
-        except OSError:
-            pass
-    _hmm_cache.append(_kernel.HMM(*(np.ascontiguousarray(t, dtype=np.float64) for t in tables)))
+        tables = _hmm_tables(sources, n_han)
+        _write_cache(cached, HMM_MAGIC, {"format": "nlpzero-jieba-hmm", "han": n_han}, tables)
+    _hmm_cache.append(_kernel.HMM(*tables))
     return _hmm_cache[0]
+
+
+def _hmm_tables(sources, n_han: int):
+    """start (4,), trans (4, 4) and emit (4, n_han) from finalseg's modules, as float64 memoryviews."""
+    start, trans, emit = (_read_table(path) for path in sources)
+    states = _kernel.STATES
+    first = _kernel.HAN_RANGE[0]
+    emit_array = array.array("d", [MIN_FLOAT]) * (4 * n_han)
+    for i, state in enumerate(states):
+        for ch, p in emit.get(state, {}).items():
+            if len(ch) == 1 and 0 <= ord(ch) - first < n_han:
+                emit_array[i * n_han + ord(ch) - first] = p
+    start_array = array.array("d", [start.get(s, MIN_FLOAT) for s in states])
+    trans_array = array.array("d", [trans.get(a, {}).get(b, MIN_FLOAT) for a in states for b in states])
+    return (memoryview(start_array), memoryview(trans_array).cast("B").cast("d", (4, 4)),
+            memoryview(emit_array).cast("B").cast("d", (4, n_han)))
 
 
 def _read_table(path: str) -> dict:
@@ -173,28 +273,32 @@ class _Dictionary:
     def __init__(self, path: str):
         from .cache import cache_dir
 
-        with open(path, "rb") as f:
-            data = f.read()
-        digest = hashlib.sha256(data).hexdigest()[:24]
-        cached = os.path.join(cache_dir(), f"jieba-{os.path.basename(path)}-{digest}.npz")
-        arrays = None
-        if os.path.exists(cached):
+        cached = os.path.join(cache_dir(), f"jieba-{os.path.basename(path)}-{_stamp([path])}.bin")
+        found = _read_cache(cached, DICTIONARY_MAGIC)
+        self.trie = None
+        if found is not None:
+            header, body = found
             try:
-                with np.load(cached, allow_pickle=False) as saved:
-                    arrays = saved["chars"], saved["offsets"], saved["counts"], int(saved["total"])
-            except (OSError, ValueError, KeyError):
-                arrays = None
-        if arrays is None:
-            arrays = _parse_dictionary(data, path)
-            try:
-                os.makedirs(os.path.dirname(cached), exist_ok=True)
-                tmp = f"{cached}.{os.getpid()}.tmp.npz"
-                np.savez(tmp, chars=arrays[0], offsets=arrays[1], counts=arrays[2], total=np.int64(arrays[3]))
-                os.replace(tmp, cached)
-            except OSError:
-                pass
-        self.chars, self.offsets, self.counts, self.total = arrays
-        self.trie = _trie.CompiledLexicon(self.chars, self.offsets, self.counts, False, 1)
+                words, chars = int(header["words"]), int(header["chars"])
+                self.offsets, self.counts, self.chars, slots = _arrays(
+                    body, [("q", words + 1), ("q", words), ("I", chars), ("B", int(header["slot_bytes"]))])
+                self.total = int(header["total"])
+                self.trie = _trie.CompiledLexicon(self.chars, self.offsets, self.counts, False, 1, slots,
+                                                  int(header["nodes"]))
+            except (ValueError, KeyError, TypeError):
+                log.warning("rebuilding the damaged cache file %s", cached)
+                self.trie = None
+        if self.trie is None:
+            with open(path, "rb") as f:
+                data = f.read()
+            self.chars, self.offsets, self.counts, self.total = _parse_dictionary(data, path)
+            self.trie = _trie.CompiledLexicon(self.chars, self.offsets, self.counts, False, 1)
+            slots = self.trie.saved_slots()
+            _write_cache(cached, DICTIONARY_MAGIC, {
+                "format": "nlpzero-jieba-dictionary", "source": os.path.abspath(path),
+                "words": len(self.counts), "chars": len(self.chars), "total": self.total,
+                "nodes": self.trie.n_nodes, "slot_bytes": len(slots)},
+                [self.offsets, self.counts, self.chars, slots])
         self.words = _kernel.Words(self.trie.n_nodes)
 
     def count(self, word: str):
@@ -207,7 +311,8 @@ class _Dictionary:
         return int(round(math.exp(logc)))
 
     def items(self) -> Iterator[tuple[str, int]]:
-        text = self.chars.tobytes().decode("utf-32-le", "surrogatepass")
+        text = bytes(memoryview(self.chars).cast("B")).decode(
+            "utf-32-le" if sys.byteorder == "little" else "utf-32-be", "surrogatepass")
         bounds = self.offsets.tolist()
         for i, c in enumerate(self.counts.tolist()):
             yield text[bounds[i]:bounds[i + 1]], c
@@ -216,6 +321,9 @@ class _Dictionary:
 def _parse_dictionary(data: bytes, path: str):
     """jieba's gen_pfdict rules: 'word freq [tag]' lines, a later duplicate's
     count wins, every line adds to the total; a bad line is an error."""
+    import numpy as np
+    from ._ext import lexfile as _lexfile
+
     try:
         chars, offsets, counts, total = _lexfile.parse(np.frombuffer(data, dtype=np.uint8), _lexfile.JIEBA, 1,
                                                        1, False)
@@ -303,7 +411,8 @@ class Tokenizer:
         self._edits: dict[str, int] = {}      # word -> count (0: deleted, or a new prefix)
         self._compiled_edits = None           # (added trie, deleted trie, edits version)
         self._version = 0
-        self._segmenter = None                # ((version, total, force-split words), Segmenter)
+        self._segmenter = None                # the compiled Segmenter of the state below
+        self._segmenter_version = self._segmenter_total = self._segmenter_force = -1
 
     def __repr__(self) -> str:
         return f"<Tokenizer dictionary={self.dictionary!r}>"
@@ -373,12 +482,16 @@ class Tokenizer:
     def _words(self, sentence: str, mode: int, offsets: bool = False) -> list:
         if not sentence:
             return []
-        if not self.initialized:
-            self.initialize()
-        state = (self._version, self.total, len(Force_Split_Words))
-        if self._segmenter is None or self._segmenter[0] != state:
-            self._segmenter = (state, self._new_segmenter())
-        return self._segmenter[1].cut(sentence, mode, offsets)
+        segmenter = self._segmenter
+        # rebuilt after any edit (version, total) or a change to the force-split words
+        if (segmenter is None or self._segmenter_version != self._version or self._segmenter_total != self.total
+                or self._segmenter_force != len(Force_Split_Words)):
+            if not self.initialized:
+                self.initialize()
+            segmenter = self._segmenter = self._new_segmenter()
+            self._segmenter_version, self._segmenter_total = self._version, self.total
+            self._segmenter_force = len(Force_Split_Words)
+        return segmenter.cut(sentence, mode, offsets)
 
     def _new_segmenter(self):
         """The compiled segmenter of the dictionary as edited now."""
@@ -394,8 +507,9 @@ class Tokenizer:
         yield from self._words(sentence, mode)
 
     def lcut(self, sentence, cut_all=False, HMM=True, use_paddle=False) -> list[str]:
-        return self._words(strdecode(sentence), _kernel.CUT_ALL if cut_all else (
-            _kernel.CUT if HMM else _kernel.CUT_NO_HMM))
+        if sentence.__class__ is not str:
+            sentence = strdecode(sentence)
+        return self._words(sentence, _kernel.CUT_ALL if cut_all else (_kernel.CUT if HMM else _kernel.CUT_NO_HMM))
 
     def cut_for_search(self, sentence, HMM=True) -> Iterator[str]:
         """cut, with the 2- and 3-character words inside longer words before each."""
@@ -445,6 +559,39 @@ class Tokenizer:
             route[idx] = max((math.log(self.FREQ.get(sentence[idx:x + 1]) or 1) - logtotal + route[x + 1][0], x)
                              for x in DAG[idx])
 
+    def _cut_uncompiled(self, sentence: str) -> Iterator[str]:
+        """cut(sentence, HMM=False) by jieba's Python rules over FREQ, without
+        compiling the edits: suggest_freq cuts one word after each edit, and
+        recompiling the overlay for every such call made a user dictionary of
+        suggested words quadratic."""
+        for block in re_han_default.split(sentence):
+            if not block:
+                continue
+            if re_han_default.match(block):
+                dag = self.get_DAG(block)
+                route: dict = {}
+                self.calc(block, dag, route)
+                x, buf = 0, ""
+                while x < len(block):
+                    y = route[x][1] + 1
+                    piece = block[x:y]
+                    if len(piece) == 1 and re_eng.match(piece):
+                        buf += piece
+                    else:
+                        if buf:
+                            yield buf
+                            buf = ""
+                        yield piece
+                    x = y
+                if buf:
+                    yield buf
+            else:
+                for part in re_skip_default.split(block):
+                    if re_skip_default.match(part):
+                        yield part
+                    else:
+                        yield from part
+
     # ------------------------------------------------------------ editing
     def add_word(self, word, freq=None, tag=None) -> None:
         """Add `word` (freq default: suggest_freq(word)); 0 deletes it."""
@@ -469,7 +616,7 @@ class Tokenizer:
         freq = 1
         if isinstance(segment, str):
             word = segment
-            for seg in self.cut(word, HMM=False):
+            for seg in self._cut_uncompiled(word):
                 freq *= self.FREQ.get(seg, 1) / ftotal
             freq = max(int(freq * self.total) + 1, self.FREQ.get(word, 1))
         else:

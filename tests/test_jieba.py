@@ -129,11 +129,67 @@ def test_other_dictionaries_and_the_module_api(tmp_path):
 
 def test_the_cache_is_nlpzeros_own_format(tmp_path):
     import nlpzero.jieba as nj
-    files = os.listdir(os.environ["NLPZERO_CACHE_DIR"])
-    assert any(f.startswith("jieba-dict.txt-") and f.endswith(".npz") for f in files)
-    assert any(f.startswith("jieba-hmm-") and f.endswith(".npz") for f in files)
-    import numpy as np
-    for name in files:
-        if name.endswith(".npz"):
-            np.load(os.path.join(os.environ["NLPZERO_CACHE_DIR"], name), allow_pickle=False).files
+    nj.lcut("中国")
+    directory = os.environ["NLPZERO_CACHE_DIR"]
+    files = os.listdir(directory)
+    dictionaries = [f for f in files if f.startswith("jieba-dict.txt-")]
+    tables = [f for f in files if f.startswith("jieba-hmm-")]
+    assert dictionaries and tables
+    for name, magic in [(dictionaries[0], nj.DICTIONARY_MAGIC), (tables[0], nj.HMM_MAGIC)]:
+        with open(os.path.join(directory, name), "rb") as f:
+            assert f.read(8) == magic
+        assert nj._read_cache(os.path.join(directory, name), magic) is not None
     assert nj.jieba_directory() == os.path.dirname(jieba.__file__)
+
+
+def test_a_damaged_or_stale_cache_is_rebuilt(tmp_path, monkeypatch):
+    monkeypatch.setenv("NLPZERO_CACHE_DIR", str(tmp_path / "cache"))
+    words = tmp_path / "words.txt"
+    words.write_text("中国 10\n人民 8\n中国人 1\n", encoding="utf-8")
+    import nlpzero.jieba as nj
+
+    def entries():
+        return [f for f in os.listdir(tmp_path / "cache") if f.startswith("jieba-words.txt-")]
+
+    assert importlib.reload(nj).Tokenizer(str(words)).lcut("中国人民", HMM=False) == ["中国", "人民"]
+    [name] = entries()
+    path = tmp_path / "cache" / name
+    # a flipped byte in the trie: the checksum catches it and the file is rebuilt
+    data = bytearray(path.read_bytes())
+    data[-40] ^= 0xFF
+    path.write_bytes(bytes(data))
+    assert nj._read_cache(str(path), nj.DICTIONARY_MAGIC) is None
+    assert importlib.reload(nj).Tokenizer(str(words)).lcut("中国人民", HMM=False) == ["中国", "人民"]
+    assert nj._read_cache(str(path), nj.DICTIONARY_MAGIC) is not None
+    # an edited dictionary (new size and mtime) gets a new cache entry
+    words.write_text("中国人 100\n民 1\n", encoding="utf-8")
+    os.utime(words, ns=(1, 2))
+    assert importlib.reload(nj).Tokenizer(str(words)).lcut("中国人民", HMM=False) == ["中国人", "民"]
+    assert len(entries()) == 2
+
+
+def test_a_trie_with_bad_slots_is_refused():
+    from nlpzero._ext import trie
+    import array
+    chars = array.array("I", map(ord, "中国人"))
+    offsets, counts = array.array("q", [0, 2, 3]), array.array("q", [3, 1])
+    built = trie.CompiledLexicon(chars, offsets, counts, False, 1)
+    slots = built.saved_slots()
+    again = trie.CompiledLexicon(chars, offsets, counts, False, 1, slots, built.n_nodes)
+    assert again.lookup("中国") == built.lookup("中国") and again.lookup("人") == built.lookup("人")
+    bad = bytearray(slots)
+    bad[4:12] = b"\xff" * 8          # the root's table: mask and first out of range
+    with pytest.raises(ValueError, match="saved trie"):
+        trie.CompiledLexicon(chars, offsets, counts, False, 1, bytes(bad), built.n_nodes)
+    with pytest.raises(ValueError, match="saved trie"):
+        trie.CompiledLexicon(chars, offsets, counts, False, 1, slots[:-1], built.n_nodes)
+
+
+def test_import_and_cut_need_no_numpy():
+    import subprocess
+    import sys
+    code = ("import sys, nlpzero.jieba as j; j.lcut('中国人民'); j.lcut('中国', cut_all=True); "
+            "print('numpy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env=dict(os.environ)).stdout
+    assert out.strip() == "False"

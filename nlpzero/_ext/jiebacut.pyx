@@ -15,12 +15,14 @@ from libc.stdlib cimport calloc, malloc, free
 from cpython.object cimport PyObject
 from cpython.ref cimport Py_INCREF, Py_XDECREF
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+
+cdef extern from "Python.h":
+    void PyObject_GC_UnTrack(void *op)
 
 from nlpzero._ext.text cimport load_codes
 from nlpzero._ext.trie cimport (ROOT_DIRECT, ChildSlot, CompiledLexicon, Trie, child_hash, is_word, trie_start,
                                 trie_step)
-
-import numpy as np
 
 cdef extern from *:
     """
@@ -101,6 +103,22 @@ HAN_RANGE = (HAN_FIRST, HAN_LAST)
 STATES = "BEMS"
 
 
+cdef inline tuple _token(object word, object start, object end):
+    """(word, start, end), not tracked by the cyclic GC: a tuple of a str and
+    two ints cannot be part of a cycle (CPython untracks such tuples itself at
+    their first collection; a tokenize() of millions of words would otherwise
+    make every collection traverse them all)."""
+    cdef tuple t = PyTuple_New(3)
+    Py_INCREF(word)
+    PyTuple_SET_ITEM(t, 0, word)
+    Py_INCREF(start)
+    PyTuple_SET_ITEM(t, 1, start)
+    Py_INCREF(end)
+    PyTuple_SET_ITEM(t, 2, end)
+    PyObject_GC_UnTrack(<void *> t)
+    return t
+
+
 cdef class Words:
     """The str of each dictionary word (by trie node) and of each BMP character,
     made on first use and kept: most tokens then cost no new string."""
@@ -174,8 +192,9 @@ cdef class Segmenter:
     cdef int32_t *states
     cdef int32_t *back        # [n][4] Viterbi backpointers
     cdef double *v
-    cdef int32_t *end_buf         # the words starting at one position: ends and scores
+    cdef int32_t *end_buf         # the words starting at one position: ends, scores and trie nodes
     cdef double *score_buf
+    cdef int32_t *node_buf
     cdef bint offsets         # search mode: (word, start, end) tuples
 
     def __cinit__(self, CompiledLexicon lexicon not None, Words words not None, double log_total, HMM hmm=None,
@@ -194,7 +213,7 @@ cdef class Segmenter:
 
     cdef inline int emit(self, Py_ssize_t a, Py_ssize_t b) except -1:
         if self.offsets:
-            self.out.append((self.text[a:b], a, b))
+            self.out.append(_token(self.text[a:b], a, b))
         elif b - a == 1:
             self.out.append(self.words.char(self.s[a], self.text, a))
         else:
@@ -227,9 +246,10 @@ cdef class Segmenter:
             return True
         return not self.in_trie(self.deleted, a, b) and self.in_trie(self.trie, a, b)
 
-    cdef Py_ssize_t ends(self, Py_ssize_t k, Py_ssize_t b, int32_t *out, double *scores) noexcept:
-        """The words starting at k within s[k:b]: their ends (exclusive, ascending)
-        and ln(count) - ln(total); returns their number."""
+    cdef Py_ssize_t ends(self, Py_ssize_t k, Py_ssize_t b, int32_t *out, double *scores, int32_t *nodes) noexcept:
+        """The words starting at k within s[k:b]: their ends (exclusive, ascending),
+        ln(count) - ln(total) and dictionary trie nodes (-1 for an added word);
+        returns their number."""
         cdef const ChildSlot *base = trie_start(self.trie, self.s[k])
         cdef const ChildSlot *add = trie_start(self.added, self.s[k]) if self.added != NULL else NULL
         cdef const ChildSlot *gone = trie_start(self.deleted, self.s[k]) if self.deleted != NULL else NULL
@@ -238,10 +258,12 @@ cdef class Segmenter:
             if add != NULL and is_word(add):
                 out[m] = <int32_t> (x + 1)
                 scores[m] = add.logp - self.log_total
+                nodes[m] = -1
                 m += 1
             elif base != NULL and is_word(base) and not (gone != NULL and is_word(gone)):
                 out[m] = <int32_t> (x + 1)
                 scores[m] = base.logp - self.log_total
+                nodes[m] = base.node
                 m += 1
             x += 1
             if x >= b:
@@ -292,7 +314,7 @@ cdef class Segmenter:
                 self.score[k] = best
             return
         for k in range(b - 1, a - 1, -1):
-            m = self.ends(k, b, self.end_buf, self.score_buf)
+            m = self.ends(k, b, self.end_buf, self.score_buf, self.node_buf)
             self.route_node[k] = -1
             if m == 0:                      # DAG[k] = [k]: the character alone, log(1) - log(total)
                 self.score[k] = (0.0 - self.log_total) + self.score[k + 1]
@@ -304,6 +326,7 @@ cdef class Segmenter:
                 if i == 0 or candidate >= best:        # the later (longer) end wins ties
                     best = candidate
                     self.route[k] = self.end_buf[i]
+                    self.route_node[k] = self.node_buf[i]
             self.score[k] = best
 
     # ------------------------------------------------------------ finalseg
@@ -460,7 +483,7 @@ cdef class Segmenter:
                 eng_scan = False
                 self.out.append("".join(eng_buf))
             # the DAG of k: word ends (inclusive), or [k]
-            m = self.ends(k, b, self.end_buf, self.score_buf)
+            m = self.ends(k, b, self.end_buf, self.score_buf, self.node_buf)
             only_end = self.end_buf[0] - 1 if m else k
             if m <= 1 and k > old_j:
                 if _eng(self.s[k]):
@@ -470,13 +493,16 @@ cdef class Segmenter:
                     else:
                         eng_buf.append(self.text[k:only_end + 1])
                 if not eng_scan:
-                    self.out.append(self.text[k:only_end + 1])
+                    if only_end == k:
+                        self.out.append(self.words.char(self.s[k], self.text, k))
+                    else:
+                        self.out.append(self.words.node(self.node_buf[0], self.text, k, only_end + 1))
                 old_j = only_end
             else:
                 for i in range(m):
                     x = self.end_buf[i] - 1
                     if x > k:
-                        self.out.append(self.text[k:x + 1])
+                        self.out.append(self.words.node(self.node_buf[i], self.text, k, x + 1))
                         old_j = x
         if eng_scan:
             self.out.append("".join(eng_buf))
@@ -541,8 +567,9 @@ cdef class Segmenter:
         self.v = <double *> malloc(4 * n * sizeof(double))
         self.end_buf = <int32_t *> malloc(n * sizeof(int32_t))
         self.score_buf = <double *> malloc(n * sizeof(double))
+        self.node_buf = <int32_t *> malloc(n * sizeof(int32_t))
         if (not self.codes or not self.route or not self.route_node or not self.score or not self.states
-                or not self.back or not self.v or not self.end_buf or not self.score_buf):
+                or not self.back or not self.v or not self.end_buf or not self.score_buf or not self.node_buf):
             self.release()
             raise MemoryError()
         self.capacity = n
@@ -558,8 +585,9 @@ cdef class Segmenter:
         free(self.v)
         free(self.end_buf)
         free(self.score_buf)
+        free(self.node_buf)
         self.codes = NULL
-        self.route = self.route_node = self.states = self.back = self.end_buf = NULL
+        self.route = self.route_node = self.states = self.back = self.end_buf = self.node_buf = NULL
         self.score = self.v = self.score_buf = NULL
         self.capacity = 0
 
@@ -572,6 +600,7 @@ cdef class Segmenter:
         `offsets`, of (word, start, end) (tokenize())."""
         cdef Py_ssize_t n = len(text), i, length, start
         cdef list found
+        cdef object start_object, end_object
         if (mode == CUT or mode == SEARCH) and self.hmm is None:
             raise ValueError("the HMM modes need the HMM tables")
         self.reserve(n)
@@ -599,7 +628,7 @@ cdef class Segmenter:
                         for i in range(length - 2):
                             if self.word(start + i, start + i + 3):
                                 self.emit(start + i, start + i + 3)
-                    self.out.append((word, start, start + length) if offsets else word)
+                    self.out.append(_token(word, start, start + length) if offsets else word)
                     start += length
             else:
                 self.run(mode)
@@ -607,10 +636,12 @@ cdef class Segmenter:
                     found = self.out
                     self.out = []
                     start = 0
+                    start_object = 0
                     for word in found:
-                        length = len(word)
-                        self.out.append((word, start, start + length))
-                        start += length
+                        start += len(word)
+                        end_object = start        # one int per token: it is also the next start
+                        self.out.append(_token(word, start_object, end_object))
+                        start_object = end_object
             return self.out
         finally:
             self.out = None

@@ -5,8 +5,9 @@ from libc.stdint cimport uint8_t, uint32_t
 from libc.string cimport memcpy
 from cpython.unicode cimport PyUnicode_4BYTE_KIND, PyUnicode_DATA, PyUnicode_FromKindAndData, PyUnicode_KIND
 
-# the declarations of text.pxd are this module's own: constants, fold_number_runs, utf8_decode, load_codes
-import numpy as np
+# the declarations of text.pxd are this module's own: constants, fold_number_runs, utf8_decode, load_codes.
+# NumPy is imported by the functions that make arrays: modules that only cimport
+# this one (nlpzero.jieba's kernel) start without it.
 
 RUN = CLASS_RUN
 DIGIT = CLASS_DIGIT
@@ -20,6 +21,7 @@ NUMBER_CHAR = chr(NUMBER)
 
 def fold_numbers(str text not None, const uint8_t[::1] classes not None):
     """`text` with every number (digits, decimal points between digits) replaced by NUMBER_CHAR."""
+    import numpy as np
     cdef Py_ssize_t n = len(text)
     codes = np.empty(max(n, 1), dtype=np.uint32)
     cdef uint32_t[::1] view = codes
@@ -38,6 +40,7 @@ def fold_numbers_in_place(uint32_t[::1] codes not None, const uint8_t[::1] class
 def decode_utf8(const uint8_t[::1] data not None, const uint32_t[::1] carry not None):
     """carry + the code points of UTF-8 `data` as one new uint32 array, and the
     number of invalid bytes (each maximal invalid subpart becomes U+FFFD)."""
+    import numpy as np
     cdef Py_ssize_t n = data.shape[0], kept = carry.shape[0], m, invalid = 0
     out = np.empty(kept + n, dtype=np.uint32)
     cdef uint32_t[::1] view = out

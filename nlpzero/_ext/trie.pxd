@@ -24,6 +24,7 @@ cdef struct Trie:
     ChildSlot root               # the root as an edge into it
     ChildSlot *root_direct       # the root's edges for BMP code points (ch EMPTY_CHAR = none)
     Py_ssize_t n_nodes
+    Py_ssize_t n_slots           # entries of children
     bint has_number              # some word contains NUMBER
     double log_total
     double unknown_score         # the score of a token in no word: ln(1 / total)
@@ -63,6 +64,9 @@ cdef class CompiledLexicon:
     cdef readonly int64_t total
     cdef readonly Py_ssize_t n_words
     cdef readonly bint whole_runs    # a run of letters/digits is never cut by a lexicon word
+    cdef object slots_owner          # the buffer a restored trie's children live in (else None: malloc'd)
     cdef int _build(self, const uint32_t[::1] chars, const int64_t[::1] offsets,
                     const int64_t[::1] counts) except -1
     cdef void _link(self, const Node *nodes, Py_ssize_t child_slots) noexcept nogil
+    cdef int _restore(self, const unsigned char[::1] slots, Py_ssize_t n_nodes) except -1
+    cdef void _link_root(self) noexcept nogil

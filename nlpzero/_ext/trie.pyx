@@ -4,13 +4,15 @@ strictly increasing code-point order, so the words under a node form a
 contiguous range and its children consecutive sub-ranges -- only sequential
 scans, no global hash table."""
 
-from libc.stdint cimport uint32_t, int32_t, int64_t
+from libc.stdint cimport uint32_t, uint64_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy
 from libc.math cimport log
 
 from nlpzero._ext.text cimport NUMBER
 
 cdef uint32_t EMPTY_CHAR = 0xFFFFFFFF
+SLOT_SIZE = sizeof(ChildSlot)      # bytes per saved slot (see CompiledLexicon.saved_slots)
 cdef double NOT_A_WORD = 1e308   # above any ln(count) - ln(total), even with a total of 1
 
 
@@ -56,14 +58,23 @@ cdef class CompiledLexicon:
     must be distinct and sorted (see is_sorted).  `whole_runs`: lexicon words
     may not cut runs of letters/digits.  `total` (default: the sum of the
     counts) is what probabilities are relative to: jieba's total, for one,
-    also counts duplicate dictionary lines and words deleted since."""
+    also counts duplicate dictionary lines and words deleted since.
+
+    `slots` and `n_nodes`: the trie of these words as saved_slots() gave it
+    (from a cache of this machine's byte order), restored instead of built --
+    checked to be a well-formed table structure, so a damaged file cannot
+    make a walk leave the arrays or loop forever.  The trie then lives in
+    `slots` itself (a memory-mapped file, say: nothing is copied), which must
+    stay unchanged; the lexicon keeps a reference to it."""
 
     def __cinit__(self, const uint32_t[::1] chars, const int64_t[::1] offsets, const int64_t[::1] counts,
-                  bint whole_runs=True, int64_t total_override=-1):
+                  bint whole_runs=True, int64_t total_override=-1, const unsigned char[::1] slots=None,
+                  Py_ssize_t n_nodes=0):
         cdef Py_ssize_t n = counts.shape[0], w, k
         cdef int64_t total = 0
         self.trie.children = NULL
         self.trie.root_direct = NULL
+        self.trie.n_slots = 0
         self.whole_runs = whole_runs
         if offsets.shape[0] != n + 1:
             raise ValueError("offsets must have one more entry than counts")
@@ -89,7 +100,10 @@ cdef class CompiledLexicon:
             if chars[k] == NUMBER:
                 self.trie.has_number = True
                 break
-        self._build(chars, offsets, counts)
+        if slots is None:
+            self._build(chars, offsets, counts)
+        else:
+            self._restore(slots, n_nodes)
 
     @property
     def has_number(self):
@@ -154,6 +168,7 @@ cdef class CompiledLexicon:
             if not self.trie.children or not self.trie.root_direct:
                 raise MemoryError()
             self.trie.n_nodes = n_nodes
+            self.trie.n_slots = child_slots
             with nogil:
                 for k in range(child_slots):
                     self.trie.children[k].ch = EMPTY_CHAR
@@ -185,8 +200,6 @@ cdef class CompiledLexicon:
         cdef Py_ssize_t s
         cdef int32_t c
         cdef Trie *t = &self.trie
-        for s in range(ROOT_DIRECT):
-            t.root_direct[s].ch = EMPTY_CHAR
         for s in range(child_slots):
             if t.children[s].ch != EMPTY_CHAR:
                 c = t.children[s].node
@@ -198,10 +211,66 @@ cdef class CompiledLexicon:
         t.root.mask = nodes[0].mask
         t.root.first = nodes[0].first
         t.root.logp = NOT_A_WORD
-        if nodes[0].mask or nodes[0].first:
-            for s in range(nodes[0].first, nodes[0].first + nodes[0].mask + 1):
+        self._link_root()
+
+    cdef void _link_root(self) noexcept nogil:
+        """The direct array of the root's BMP edges."""
+        cdef Py_ssize_t s
+        cdef Trie *t = &self.trie
+        for s in range(ROOT_DIRECT):
+            t.root_direct[s].ch = EMPTY_CHAR
+        if t.root.mask or t.root.first:
+            for s in range(t.root.first, t.root.first + t.root.mask + 1):
                 if t.children[s].ch < ROOT_DIRECT:
                     t.root_direct[t.children[s].ch] = t.children[s]
+
+    def saved_slots(self):
+        """The built trie as bytes (the root edge, then every child slot, in
+        this machine's byte order) for the `slots` argument; with n_nodes."""
+        cdef bytes out = (<char *> &self.trie.root)[:sizeof(ChildSlot)]
+        if self.trie.n_slots:
+            out += (<char *> self.trie.children)[:self.trie.n_slots * sizeof(ChildSlot)]
+        return out
+
+    cdef int _restore(self, const unsigned char[::1] slots, Py_ssize_t n_nodes) except -1:
+        cdef Py_ssize_t n_slots, s, k
+        cdef const ChildSlot *saved
+        cdef const ChildSlot *e
+        cdef bint empty
+        cdef uint64_t size
+        if slots.shape[0] % sizeof(ChildSlot) or slots.shape[0] < 2 * <Py_ssize_t> sizeof(ChildSlot):
+            raise ValueError("saved trie: not a whole number of slots")
+        n_slots = slots.shape[0] // sizeof(ChildSlot) - 1
+        saved = <const ChildSlot *> &slots[0]
+        # every edge (the root's and each used slot's) must name a table inside
+        # the array, of a power-of-two size, holding an empty slot (probes stop)
+        for s in range(n_slots + 1):
+            e = &saved[s]
+            if s > 0 and e.ch == EMPTY_CHAR:
+                continue
+            size = <uint64_t> e.mask + 1
+            if size & (size - 1) or <uint64_t> e.first + size > <uint64_t> n_slots or e.node < 0 \
+                    or e.node >= n_nodes:
+                raise ValueError("saved trie: an edge points outside the slots")
+            empty = False
+            for k in range(e.first, e.first + size):
+                if saved[1 + k].ch == EMPTY_CHAR:
+                    empty = True
+                    break
+            if not empty:
+                raise ValueError("saved trie: a full child table")
+        if (<size_t> &saved[1]) % sizeof(double):
+            raise ValueError("saved trie: slots not aligned")
+        self.trie.root_direct = <ChildSlot *> malloc(ROOT_DIRECT * sizeof(ChildSlot))
+        if not self.trie.root_direct:
+            raise MemoryError()
+        memcpy(&self.trie.root, saved, sizeof(ChildSlot))
+        self.trie.children = <ChildSlot *> &saved[1]     # read only: walks never write
+        self.slots_owner = slots
+        self.trie.n_nodes = n_nodes
+        self.trie.n_slots = n_slots
+        self._link_root()
+        return 0
 
     def lookup(self, str word not None):
         """ln(count) - ln(total) of `word`; None when it is only the prefix of a
@@ -221,5 +290,6 @@ cdef class CompiledLexicon:
         return edge.logp if is_word(edge) else None
 
     def __dealloc__(self):
-        free(self.trie.children)
+        if self.slots_owner is None:
+            free(self.trie.children)
         free(self.trie.root_direct)
