@@ -185,11 +185,13 @@ def test_a_trie_with_bad_slots_is_refused():
         trie.CompiledLexicon(chars, offsets, counts, False, 1, slots[:-1], built.n_nodes)
 
 
-def test_import_and_cut_need_no_numpy():
+def test_import_and_cut_need_no_numpy(tmp_path):
     import subprocess
     import sys
     code = ("import sys, nlpzero.jieba as j; j.lcut('中国人民'); j.lcut('中国', cut_all=True); "
             "print('numpy' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                         env=dict(os.environ)).stdout
-    assert out.strip() == "False"
+    # run outside the source tree: an installed (non-editable) package is the one to import
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=dict(os.environ),
+                          cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
