@@ -183,6 +183,15 @@ def test_a_trie_with_bad_slots_is_refused():
         trie.CompiledLexicon(chars, offsets, counts, False, 1, bytes(bad), built.n_nodes)
     with pytest.raises(ValueError, match="saved trie"):
         trie.CompiledLexicon(chars, offsets, counts, False, 1, slots[:-1], built.n_nodes)
+    # a child edge pointing at the root's table (a cycle, and a way to make the checks quadratic)
+    import struct
+    records = [list(struct.unpack_from("=IIIid", slots, k)) for k in range(0, len(slots), trie.SLOT_SIZE)]
+    root = records[0]
+    child = next(r for r in records[1:] if r[0] != 0xFFFFFFFF)
+    child[1], child[2] = root[1], root[2]
+    shared = b"".join(struct.pack("=IIIid", *r) for r in records)
+    with pytest.raises(ValueError, match="share"):
+        trie.CompiledLexicon(chars, offsets, counts, False, 1, shared, built.n_nodes)
 
 
 def test_import_and_cut_need_no_numpy(tmp_path):

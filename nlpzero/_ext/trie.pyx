@@ -5,7 +5,7 @@ contiguous range and its children consecutive sub-ranges -- only sequential
 scans, no global hash table."""
 
 from libc.stdint cimport uint32_t, uint64_t, int32_t, int64_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport calloc, malloc, free
 from libc.string cimport memcpy
 from libc.math cimport log
 
@@ -243,22 +243,33 @@ cdef class CompiledLexicon:
         n_slots = slots.shape[0] // sizeof(ChildSlot) - 1
         saved = <const ChildSlot *> &slots[0]
         # every edge (the root's and each used slot's) must name a table inside
-        # the array, of a power-of-two size, holding an empty slot (probes stop)
-        for s in range(n_slots + 1):
-            e = &saved[s]
-            if s > 0 and e.ch == EMPTY_CHAR:
-                continue
-            size = <uint64_t> e.mask + 1
-            if size & (size - 1) or <uint64_t> e.first + size > <uint64_t> n_slots or e.node < 0 \
-                    or e.node >= n_nodes:
-                raise ValueError("saved trie: an edge points outside the slots")
-            empty = False
-            for k in range(e.first, e.first + size):
-                if saved[1 + k].ch == EMPTY_CHAR:
-                    empty = True
-                    break
-            if not empty:
-                raise ValueError("saved trie: a full child table")
+        # the array, of a power-of-two size, holding an empty slot (probes stop);
+        # a table of more than one slot belongs to one edge only, so the checks are linear
+        cdef unsigned char *owned = <unsigned char *> calloc(n_slots, 1)
+        if not owned:
+            raise MemoryError()
+        try:
+            for s in range(n_slots + 1):
+                e = &saved[s]
+                if s > 0 and e.ch == EMPTY_CHAR:
+                    continue
+                size = <uint64_t> e.mask + 1
+                if size & (size - 1) or <uint64_t> e.first + size > <uint64_t> n_slots or e.node < 0 \
+                        or e.node >= n_nodes:
+                    raise ValueError("saved trie: an edge points outside the slots")
+                if size > 1:
+                    if owned[e.first]:
+                        raise ValueError("saved trie: two edges share a child table")
+                    owned[e.first] = 1
+                empty = False
+                for k in range(e.first, e.first + size):
+                    if saved[1 + k].ch == EMPTY_CHAR:
+                        empty = True
+                        break
+                if not empty:
+                    raise ValueError("saved trie: a full child table")
+        finally:
+            free(owned)
         if (<size_t> &saved[1]) % sizeof(double):
             raise ValueError("saved trie: slots not aligned")
         self.trie.root_direct = <ChildSlot *> malloc(ROOT_DIRECT * sizeof(ChildSlot))
