@@ -7,8 +7,10 @@ import contextlib
 import os
 import re
 import stat
+import struct
 import sys
 import tempfile
+import zlib
 from typing import Iterable
 
 from .errors import InputError
@@ -145,3 +147,43 @@ def physical_memory() -> int:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return 8 << 30
+
+
+# ---------------------------------------------------------------- framed files
+#
+# nlpzero's binary files (tokenizer models, nlpzero.jieba's cache) share one frame:
+#     magic (8 bytes) | uint32 version | uint32 header length | JSON header
+#     (padded with spaces to 8 bytes) | body | uint32 CRC-32 of everything before it
+# little-endian; what the body holds is each format's own.
+
+def frame(magic: bytes, version: int, header: dict, body_chunks) -> bytes:
+    """The bytes of a framed file (see above), the CRC included."""
+    import json
+    head = json.dumps(header).encode()
+    head += b" " * (-(len(magic) + 8 + len(head)) % 8)
+    data = b"".join([magic, struct.pack("<II", version, len(head)), head, *body_chunks])
+    return data + struct.pack("<I", zlib.crc32(data))
+
+
+def unframe(data, magic: bytes, versions, what: str):
+    """(version, header, body memoryview) of a framed file's bytes; a wrong
+    magic, version or checksum, or a bad header, is a FormatError naming `what`."""
+    import json
+    from .errors import FormatError
+    if len(data) < len(magic) + 12 or data[:len(magic)] != magic:
+        raise FormatError(f"{what}: truncated, or not this kind of file")
+    version, head_len = struct.unpack_from("<II", data, len(magic))
+    if version not in versions:
+        raise FormatError(f"{what}: version {version} not supported (this nlpzero reads versions "
+                          f"{min(versions)} to {max(versions)})")
+    start = len(magic) + 8 + head_len
+    (crc,) = struct.unpack_from("<I", data, len(data) - 4)
+    if start + 4 > len(data) or zlib.crc32(memoryview(data)[:-4]) != crc:
+        raise FormatError(f"{what}: corrupted or truncated (checksum mismatch)")
+    try:
+        header = json.loads(bytes(data[len(magic) + 8:start]))
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
+        raise FormatError(f"{what}: corrupted header")
+    return version, header, memoryview(data)[start:-4]

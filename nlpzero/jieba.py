@@ -33,7 +33,6 @@ from __future__ import annotations
 import array
 import ast
 import hashlib
-import json
 import logging
 import math
 import mmap
@@ -42,7 +41,6 @@ import re
 import struct
 import sys
 import threading
-import zlib
 from typing import Iterator
 
 from ._ext import jiebacut as _kernel
@@ -109,17 +107,16 @@ def _compile(words: dict[str, int]):
 
 # ---------------------------------------------------------------- cache files
 #
-# nlpzero.jieba keeps two kinds of file in the cache directory, both
-#     magic (8 bytes) | uint32 version | uint32 header length | JSON header
-#     | arrays (each padded to 8 bytes) | uint32 CRC-32 of everything before it
-# in this machine's byte order (the header says which; another order is a miss):
-# NLPZJBD\0, a compiled dictionary: int64 offsets[words + 1], int64
-# counts[words], uint32 code points[chars], then the built trie
-# (CompiledLexicon.saved_slots); NLPZHMM\0, finalseg's tables: float64
-# start[4], trans[4 * 4], emit[4 * N_HAN].  They are named by the source
-# files' path, size and modification time, so an edited file is recompiled
-# without hashing its bytes at every start.  A file that fails any check is
-# rebuilt; no pickle, nothing in them is run.
+# nlpzero.jieba keeps two kinds of file in the cache directory, both framed as
+# nlpzero's other binary files (fileio.frame: magic, version, JSON header, CRC-32),
+# their arrays each padded to 8 bytes and in this machine's byte order (the
+# header says which; another order is a miss): NLPZJBD\0, a compiled
+# dictionary: int64 offsets[words + 1], int64 counts[words], uint32 code
+# points[chars], then the built trie (CompiledLexicon.saved_slots); NLPZHMM\0,
+# finalseg's tables: float64 start[4], trans[4 * 4], emit[4 * N_HAN].  They are
+# named by the source files' path, size and modification time, so an edited
+# file is recompiled without hashing its bytes at every start.  A file that
+# fails any check is rebuilt; no pickle, nothing in them is run.
 
 DICTIONARY_MAGIC = b"NLPZJBD\0"
 HMM_MAGIC = b"NLPZHMM\0"
@@ -137,21 +134,16 @@ def _stamp(paths) -> str:
 
 def _write_cache(path: str, magic: bytes, header: dict, arrays) -> None:
     """Write a cache file atomically; a cache that cannot be written is skipped."""
-    header = dict(header, byteorder=sys.byteorder)
-    head = json.dumps(header).encode()
-    head += b" " * (-(len(magic) + 8 + len(head)) % 8)
-    chunks = [magic, struct.pack("=II", CACHE_VERSION, len(head)), head]
+    from .fileio import atomic_output, frame
+
+    chunks = []
     for data in arrays:
         data = memoryview(data).cast("B")
-        chunks.append(data)
-        chunks.append(b"\0" * (-len(data) % 8))
-    body = b"".join(chunks)
+        chunks += [data, b"\0" * (-len(data) % 8)]
     try:
-        from .fileio import atomic_output
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with atomic_output(path, "wb") as out:
-            out.write(body)
-            out.write(struct.pack("=I", zlib.crc32(body)))
+            out.write(frame(magic, CACHE_VERSION, dict(header, byteorder=sys.byteorder), chunks))
     except OSError as exc:
         log.debug("cannot write the cache file %s: %s", path, exc)
 
@@ -159,29 +151,23 @@ def _write_cache(path: str, magic: bytes, header: dict, arrays) -> None:
 def _read_cache(path: str, magic: bytes):
     """(header, the arrays' bytes as one memoryview) of a cache file, or None
     when it is absent, of another version or byte order, or damaged."""
+    from .errors import FormatError
+    from .fileio import unframe
+
     try:
         with open(path, "rb") as f:
             # mapped, not read: the trie is used where it lies, and pages are shared between processes
             data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
     except (OSError, ValueError):
         return None
-    if len(data) < len(magic) + 12 or data[:len(magic)] != magic:
-        return None
-    version, head_len = struct.unpack_from("=II", data, len(magic))
-    start = len(magic) + 8 + head_len
-    if version != CACHE_VERSION or start + 4 > len(data) or start % 8:
-        return None
-    (crc,) = struct.unpack_from("=I", data, len(data) - 4)
-    if zlib.crc32(memoryview(data)[:-4]) != crc:
-        log.warning("rebuilding the damaged cache file %s", path)
-        return None
     try:
-        header = json.loads(data[len(magic) + 8:start])
-    except ValueError:
+        _, header, body = unframe(data, magic, (CACHE_VERSION,), path)
+    except FormatError as exc:
+        log.warning("rebuilding the cache file %s", exc)
         return None
-    if not isinstance(header, dict) or header.get("byteorder") != sys.byteorder:
+    if header.get("byteorder") != sys.byteorder:
         return None
-    return header, memoryview(data)[start:-4]
+    return header, body
 
 
 def _arrays(body: memoryview, layout):

@@ -33,8 +33,6 @@ run code.
 
 from __future__ import annotations
 
-import json
-import struct
 import unicodedata
 import zlib
 from typing import Iterable, Iterator
@@ -44,11 +42,10 @@ import numpy as np
 from ._ext import trie as _trie
 from ._ext import unigram as _kernel
 from .errors import FormatError, InputError
-from .fileio import atomic_output, open_input
+from .fileio import atomic_output, frame, open_input, unframe
 from .lexicon import Lexicon
 from .parallel import parallel_map
-from .text import (CLASS_EXTEND, CLASS_REPEAT, CLASS_SPACE, TABLE_SIZE as _TABLE_SIZE, character_classes,
-                   cuttable_gaps)
+from .text import TABLE_SIZE as _TABLE_SIZE, character_classes
 
 MAX_TOTAL = (1 << 63) - 1     # counts are int64
 MODEL_MAGIC = b"NLPZTOK\0"
@@ -287,16 +284,13 @@ class Tokenizer:
         self._current()
         chars, offsets, counts = self._arrays
         classes = zlib.compress(self._classes.tobytes(), 6)
-        header = json.dumps({"format": "nlpzero-tokenizer", "words": int(counts.shape[0]),
-                             "chars": int(chars.shape[0]), "total": int(counts.sum()),
-                             "classes": len(classes), "unicode": unicodedata.unidata_version}).encode()
-        header += b" " * (-(len(MODEL_MAGIC) + 8 + len(header)) % 8)
-        body = b"".join([MODEL_MAGIC, struct.pack("<II", MODEL_VERSION, len(header)), header,
-                         offsets.astype("<i8").tobytes(), counts.astype("<i8").tobytes(),
-                         chars.astype("<u4").tobytes(), classes])
+        header = {"format": "nlpzero-tokenizer", "words": int(counts.shape[0]), "chars": int(chars.shape[0]),
+                  "total": int(counts.sum()), "classes": len(classes), "unicode": unicodedata.unidata_version}
+        data = frame(MODEL_MAGIC, MODEL_VERSION, header, [offsets.astype("<i8").tobytes(),
+                                                          counts.astype("<i8").tobytes(),
+                                                          chars.astype("<u4").tobytes(), classes])
         with atomic_output(path, "wb") as out:
-            out.write(body)
-            out.write(struct.pack("<I", zlib.crc32(body)))
+            out.write(data)
 
     @classmethod
     def load(cls, path: str, split_runs: bool = False) -> "Tokenizer":
@@ -308,38 +302,27 @@ class Tokenizer:
         name = path
         with open_input(path) as stream:
             data = stream.read()
-        if len(data) < len(MODEL_MAGIC) + 12:
-            raise FormatError(f"{name}: truncated tokenizer model")
-        version, header_len = struct.unpack_from("<II", data, len(MODEL_MAGIC))
-        if version not in (1, MODEL_VERSION):
-            raise FormatError(f"{name}: tokenizer model version {version} not supported "
-                              f"(this nlpzero reads versions 1 to {MODEL_VERSION})")
-        (crc,) = struct.unpack_from("<I", data, len(data) - 4)
-        if zlib.crc32(memoryview(data)[:-4]) != crc:
-            raise FormatError(f"{name}: corrupted or truncated tokenizer model (checksum mismatch)")
-        start = len(MODEL_MAGIC) + 8
+        version, header, body = unframe(data, MODEL_MAGIC, (1, MODEL_VERSION), f"{name}: tokenizer model")
         try:
-            header = json.loads(data[start:start + header_len])
             n_words, n_chars = int(header["words"]), int(header["chars"])
             n_class_bytes = int(header["classes"]) if version >= 2 else 0
         except (ValueError, KeyError, TypeError):
             raise FormatError(f"{name}: corrupted tokenizer model header") from None
-        position = start + header_len
-        classes_at = position + 8 * (2 * n_words + 1) + 4 * n_chars
-        if classes_at + n_class_bytes + 4 != len(data):
+        classes_at = 8 * (2 * n_words + 1) + 4 * n_chars
+        if classes_at + n_class_bytes != len(body):
             raise FormatError(f"{name}: tokenizer model size does not match its header")
         classes = None
         if version >= 2:
             try:
-                table = zlib.decompress(data[classes_at:classes_at + n_class_bytes])
+                table = zlib.decompress(body[classes_at:classes_at + n_class_bytes])
             except zlib.error:
                 table = b""
             if len(table) != _TABLE_SIZE:
                 raise FormatError(f"{name}: corrupted tokenizer model (character-class table)")
             classes = np.frombuffer(table, dtype=np.uint8)
-        offsets = np.frombuffer(data, "<i8", n_words + 1, position)
-        counts = np.frombuffer(data, "<i8", n_words, position + 8 * (n_words + 1))
-        chars = np.frombuffer(data, "<u4", n_chars, position + 8 * (2 * n_words + 1))
+        offsets = np.frombuffer(body, "<i8", n_words + 1, 0)
+        counts = np.frombuffer(body, "<i8", n_words, 8 * (n_words + 1))
+        chars = np.frombuffer(body, "<u4", n_chars, 8 * (2 * n_words + 1))
         if offsets[0] != 0 or offsets[-1] != n_chars or np.any(np.diff(offsets) < 0) or np.any(counts < 0):
             raise FormatError(f"{name}: corrupted tokenizer model (inconsistent arrays)")
         return cls._from_arrays(chars, offsets, counts, classes, split_runs)
