@@ -182,6 +182,8 @@ def unigram_tokenize(text: str, counts: dict, whole_runs: bool = True) -> list:
             candidate = unknown + best[end]
             if not has_word or candidate > score or (candidate == score and end > j):
                 score, j = candidate, end
+        if i > 0 and text[i - 1] == "\n" and not char_class(text[i]) & (SPACE | EXTEND):
+            score = 0.0             # a line's path does not depend on the lines after it
         best[i], cut[i] = score, j
     tokens, i = [], 0
     while i < n:

@@ -263,3 +263,17 @@ def test_unsorted_build_matches_sorted_build(text, counts):
     np.cumsum([len(w) for w in words], out=reversed_offsets[1:])
     other = Tokenizer._from_arrays(reversed_chars, reversed_offsets, n[order])
     assert other.tokenize(text) == sorted_tok.tokenize(text)
+
+
+def test_a_line_segments_alike_whatever_follows_it():
+    """ln p(甲) + ln p(乙) and ln p(甲乙) nearly tie: with the score of the
+    following lines added to both, rounding used to pick either, so blocks of
+    different sizes (the cluster's, the local engine's) segmented one line
+    differently."""
+    counts = {"甲": 43, "乙": 54, "甲乙": 18, "丙": 14}
+    tokenizer = Tokenizer(counts)
+    alone = list(tokenizer.tokenize("甲乙"))
+    for k in range(40):
+        text = "甲乙\n" + "丙" * k
+        assert list(tokenizer.tokenize(text))[:2] == alone
+        assert reference.unigram_tokenize(text, counts)[:2] == alone

@@ -224,6 +224,12 @@ cdef void best_path(const Trie *t, bint whole_runs, Scratch *w, Py_ssize_t n,
             if not has_word or candidate > score or (candidate == score and unit_end[i] > j):
                 score = candidate
                 j = unit_end[i]
+        # a line starting at i that no token crosses into: its path must not
+        # depend on the text after it, which a suffix score added to every
+        # candidate would do through rounding (ties broken differently) -- so
+        # any cut of a corpus into blocks of lines segments it alike
+        if i > 0 and text[i - 1] == 10 and not (c & (CLASS_SPACE | CLASS_EXTEND)):
+            score = 0.0
         best[i] = score
         next_cut[i] = <int32_t> j
 
