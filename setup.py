@@ -29,7 +29,7 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-fno-math-errno"] if os.name != "nt" else ["/O2"],
     )
-    for name in ("text", "runs", "trie", "unigram", "discovery", "ngrams", "cooccur", "glove", "lexfile", "vecfile", "templates",
+    for name in ("text", "runs", "trie", "unigram", "tagger", "discovery", "ngrams", "cooccur", "glove", "lexfile", "vecfile", "templates",
                  "jiebacut")
 ]
 

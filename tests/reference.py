@@ -287,3 +287,167 @@ def sentence_templates(ws, ids, strong: set, window: int, max_paths: int) -> lis
                 items.append(None)
         templates.append(tuple(items))
     return templates
+
+
+# ---------------------------------------------------------------- the self-trained tagger
+
+def _mix64(x: int) -> int:
+    m = (1 << 64) - 1
+    x ^= x >> 30
+    x = (x * 0xBF58476D1CE4E5B9) & m
+    x ^= x >> 27
+    x = (x * 0x94D049BB133111EB) & m
+    return x ^ (x >> 31)
+
+
+TAGGER_EDGE = 0x110001
+B, M, E, S = 0, 1, 2, 3
+
+
+def tagger_unit_hash(unit: str) -> int:
+    if len(unit) == 1:
+        return ord(unit)
+    h = 0x9E3779B97F4A7C15
+    for ch in unit:
+        h = _mix64(h ^ ord(ch))
+    return h | (1 << 63)
+
+
+def tagger_row(template: int, a: int, b: int, bits: int) -> int:
+    m = (1 << 64) - 1
+    return _mix64(_mix64((a * 0xD6E8FEB86659FD93 + template) & m) ^ b) >> (64 - bits)
+
+
+def tagger_sequences(text: str, is_word) -> list:
+    """The tagger's sequences: lists of (start, end) units (the tokenizer's
+    fallback units) between whitespace units."""
+    out, current, i = [], [], 0
+    while i < len(text):
+        j = fallback_end(text, i)
+        if char_class(text[i]) & SPACE:
+            if current:
+                out.append(current)
+            current = []
+        else:
+            current.append((i, j))
+        i = j
+    if current:
+        out.append(current)
+    return out
+
+
+def tagger_rows(text: str, units: list, bits: int) -> list:
+    h = [TAGGER_EDGE] + [tagger_unit_hash(text[s:e]) for s, e in units] + [TAGGER_EDGE]
+    return [(tagger_row(0, h[u], 0, bits), tagger_row(1, h[u + 1], 0, bits), tagger_row(2, h[u + 2], 0, bits),
+             tagger_row(3, h[u], h[u + 1], bits), tagger_row(4, h[u + 1], h[u + 2], bits))
+            for u in range(len(units))]
+
+
+def tagger_viterbi(rows: list, allowed: list, weights, transitions) -> list:
+    """Best B/M/E/S tags in float32 arithmetic (numpy scalars), ties to the
+    lower tag and the earlier previous tag, as the kernel breaks them."""
+    import numpy as np
+    f32 = np.float32
+    n = len(rows)
+    continues = lambda p, t: (p in (B, M)) == (t in (M, E))   # noqa: E731
+    score, back = [], []
+    for i in range(n):
+        row_scores, row_back = [None] * 4, [0] * 4
+        for t in range(4):
+            if t not in allowed[i] or (i == 0 and t in (M, E)) or (i == n - 1 and t in (B, M)):
+                continue
+            emit = f32(0.0)
+            for r in rows[i]:
+                emit = f32(emit + weights[r, t])
+            if i == 0:
+                row_scores[t] = emit
+                continue
+            best, best_p = None, None
+            for p in range(4):
+                if continues(p, t) and score[i - 1][p] is not None:
+                    s = f32(score[i - 1][p] + transitions[p, t])
+                    if best is None or s > best:
+                        best, best_p = s, p
+            if best is not None:
+                row_scores[t], row_back[t] = f32(best + emit), best_p
+        score.append(row_scores)
+        back.append(row_back)
+    candidates = [t for t in range(4) if score[n - 1][t] is not None]
+    tag = max(candidates, key=lambda t: (score[n - 1][t], -t))
+    tags = [0] * n
+    for i in range(n - 1, -1, -1):
+        tags[i] = tag
+        tag = back[i][tag]
+    return tags
+
+
+class ReferenceTagger:
+    """The averaged perceptron of nlpzero._ext.tagger, written out in Python."""
+
+    def __init__(self, bits: int):
+        import numpy as np
+        self.bits = bits
+        self.weights = np.zeros(((1 << bits), 4), dtype=np.float32)
+        self.sums = np.zeros(((1 << bits), 4), dtype=np.float64)
+        self.transitions = np.zeros((4, 4), dtype=np.float32)
+        self.transition_sums = np.zeros((4, 4), dtype=np.float64)
+        self.examples = 1
+
+    def train(self, text: str, teacher_counts: dict, is_word) -> None:
+        ends = set()
+        i = 0
+        for token in unigram_tokenize(text, teacher_counts):
+            i += len(token)
+            ends.add(i)
+        for units in tagger_sequences(text, is_word):
+            allowed = [(0, 1, 2, 3) if is_word(text[s]) else (S,) for s, _ in units]
+            gold = []
+            for u, (s, e) in enumerate(units):
+                starts = u == 0 or gold[-1] in (E, S)
+                if allowed[u] == (S,):
+                    gold.append(S)
+                elif e in ends or u == len(units) - 1 or allowed[u + 1] == (S,):
+                    gold.append(S if starts else E)
+                else:
+                    gold.append(B if starts else M)
+            rows = tagger_rows(text, units, self.bits)
+            pred = tagger_viterbi(rows, allowed, self.weights, self.transitions)
+            clock = float(self.examples)
+            for u, (g, p) in enumerate(zip(gold, pred)):
+                if g != p:
+                    for r in rows[u]:
+                        self.weights[r, g] += 1
+                        self.weights[r, p] -= 1
+                        self.sums[r, g] += clock
+                        self.sums[r, p] -= clock
+                if u and (gold[u - 1] != pred[u - 1] or g != p):
+                    self.transitions[gold[u - 1], g] += 1
+                    self.transitions[pred[u - 1], p] -= 1
+                    self.transition_sums[gold[u - 1], g] += clock
+                    self.transition_sums[pred[u - 1], p] -= clock
+            self.examples += 1
+
+    def model(self):
+        import numpy as np
+        c = float(self.examples)
+        return ((self.weights - self.sums / c).astype(np.float32),
+                (self.transitions - self.transition_sums / c).astype(np.float32))
+
+
+def tagger_tokens(text: str, weights, transitions, bits: int, is_word) -> list:
+    """The tokens the tagger gives `text`, whitespace runs included."""
+    cuts = set()
+    for units in tagger_sequences(text, is_word):
+        allowed = [(0, 1, 2, 3) if is_word(text[s]) else (S,) for s, _ in units]
+        tags = tagger_viterbi(tagger_rows(text, units, bits), allowed, weights, transitions)
+        cuts.add(units[0][0])
+        cuts.update(e for (s, e), t in zip(units, tags) if t in (E, S))
+    i = 0
+    while i < len(text):                     # whitespace units are tokens
+        j = fallback_end(text, i)
+        if char_class(text[i]) & SPACE:
+            cuts.update((i, j))
+        i = j
+    cuts.update((0, len(text)))
+    points = sorted(cuts)
+    return [text[a:b] for a, b in zip(points, points[1:])]

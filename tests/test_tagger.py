@@ -1,0 +1,103 @@
+"""The self-trained tagger (nlpzero._ext.tagger) against its Python reference,
+and self-training's place in discovery."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import reference
+from nlpzero import Tokenizer, WordChars
+from nlpzero._ext import tagger as kernel
+from nlpzero.text import NUMBER, character_classes
+
+ALPHABET = list("甲乙丙丁戊己庚辛壬癸子丑") + list("ab7８.．，。、 \n") + ["😀", "\U00020001", "\u0301", "\u200d"]
+texts = st.text(alphabet=st.sampled_from(ALPHABET), max_size=60)
+# words holding a space or a mark test the rule that a sequence and a non-word unit end a token
+lexicons = st.dictionaries(st.text(alphabet=st.sampled_from(ALPHABET[:13] + ["a", "b", " ", "，"]), min_size=1,
+                                   max_size=3),
+                           st.integers(1, 20), max_size=10)
+BITS = 10
+
+
+def _word_table():
+    table = WordChars.default().table.copy()
+    table[ord(NUMBER)] = 1
+    return table
+
+
+def _is_word(ch):
+    return reference.is_word_char(ch) or ch == NUMBER
+
+
+def _train_both(texts, counts, epochs=2):
+    compiled = Tokenizer(counts).compiled
+    got = kernel.Tagger(BITS)
+    expected = reference.ReferenceTagger(BITS)
+    for _ in range(epochs):
+        for text in texts:
+            got.train(compiled, text, character_classes(), _word_table())
+            expected.train(text, counts, _is_word)
+    return got, expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, max_size=4), lexicons)
+def test_training_matches_reference(texts, counts):
+    got, expected = _train_both(texts, counts)
+    weights, transitions = got.model().arrays()
+    want_weights, want_transitions = expected.model()
+    assert got.examples == expected.examples
+    assert np.array_equal(weights.reshape(-1, 4), want_weights)
+    assert np.array_equal(transitions.reshape(4, 4), want_transitions)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=4), lexicons, texts)
+def test_tagging_matches_reference(texts, counts, text):
+    got, expected = _train_both(texts, counts)
+    weights, transitions = expected.model()
+    tokens = kernel.tag_tokens(got.model(), Tokenizer(counts).compiled, text, character_classes(), _word_table())
+    assert tokens == reference.tagger_tokens(text, weights, transitions, BITS, _is_word)
+    assert "".join(tokens) == text
+
+
+def test_a_trained_tagger_learns_its_teacher():
+    """Trained on a lexicon's segmentation, the tagger reproduces it on the
+    training text and segments a new arrangement of the same words alike."""
+    rng = np.random.default_rng(0)
+    words = ["甲乙", "丙丁戊", "己", "庚辛", "壬癸子"]
+    lines = ["".join(rng.choice(words, 8)) for _ in range(200)]
+    counts = {w: 10 for w in words}
+    compiled = Tokenizer(counts).compiled
+    tagger = kernel.Tagger(14)
+    for _ in range(3):
+        tagger.train(compiled, "\n".join(lines), character_classes(), _word_table())
+    model = tagger.model()
+    new = "庚辛甲乙壬癸子，己丙丁戊😀 ab7"
+    assert kernel.tag_tokens(model, compiled, new, character_classes(), _word_table()) == \
+        ["庚辛", "甲乙", "壬癸子", "，", "己", "丙丁戊", "😀", " ", "ab7"]
+
+
+def test_edges():
+    compiled = Tokenizer({"甲乙": 3}).compiled
+    tagger = kernel.Tagger(BITS)
+    for text in ["", " ", "\n\n", "，。", "甲", "a\u0301b"]:
+        assert tagger.train(compiled, text, character_classes(), _word_table()) == 0
+        assert "".join(kernel.tag_tokens(tagger.model(), compiled, text, character_classes(), _word_table())) == text
+    # invalid UTF-8 is replaced and counted, as everywhere
+    assert tagger.train(compiled, b"\xff\xfe\xe7\x94\xb2", character_classes(), _word_table()) == 2
+    with pytest.raises(ValueError):
+        kernel.Tagger(4)
+    with pytest.raises(ValueError):
+        kernel.TagModel(np.zeros(3, dtype=np.float32), np.zeros(16, dtype=np.float32), BITS)
+
+
+def test_teacher_words_across_a_mark_or_a_space_end_at_them():
+    """A lexicon word that runs into a mark or across a space cannot be a
+    tagged word: the tagger's gold ends the word before the mark and at the
+    space, as the reference does."""
+    counts = {"甲，": 100, "乙 丙": 100, "丁": 1}
+    got, expected = _train_both(["甲，乙 丙丁甲，", "丁乙 丙"], counts)
+    weights, transitions = got.model().arrays()
+    assert np.array_equal(weights.reshape(-1, 4), expected.model()[0])
+    assert np.array_equal(transitions.reshape(4, 4), expected.model()[1])
