@@ -294,17 +294,38 @@ class ClusterSource:
             self._blocks = self.engine.blocks(self.inputs)
         return self._blocks
 
+    @property
+    def progress(self):
+        return self.engine.progress
+
+    @property
+    def word_table(self):
+        from .corpus import number_word_chars
+        return number_word_chars(None).table
+
     def count_ngrams(self, order: int, jobs: int):
         return count(self.inputs, self.engine, order, fold_numbers=True)
 
-    def count_pass(self, kind: str, tokenizer, jobs: int, label: str, min_count: int = 1, min_single: int = 1):
+    def sample_lines(self, budget: int) -> list[bytes]:
+        """The lines discover._Source.sample_lines draws, drawn by the workers."""
+        from .blocks import list_files
+        from .discovery import sample_stride
+
+        stride = sample_stride(sum(_file_size(url) for url in list_files(self.inputs)), budget)
+        results = self.engine.run("discover: sampling", tasks.sample_lines_block,
+                                  [(block, stride, data) for block, data in self.blocks])
+        return [line for lines in results for line in lines]
+
+    def count_pass(self, kind: str, tokenizer, jobs: int, label: str, min_count: int = 1, min_single: int = 1,
+                   tagger=None):
         from ._ext.discovery import MAX_STRING
-        from .discovery import StringCounts
+        from .discovery import StringCounts, tagger_bytes
 
         model = self.engine.share("lexicon", _model_bytes(tokenizer))
+        tagger_url = self.engine.share("tagger", tagger_bytes(tagger)) if tagger is not None else None
         results = self.engine.run(label, tasks.count_strings_block,
                                   [(block, kind, model, True, self.engine.parts, self.engine.work_dir,
-                                    self.engine.job, data) for block, data in self.blocks])
+                                    self.engine.job, data, tagger_url) for block, data in self.blocks])
         widths = {length: (length + 2) // 3 for length in range(1, MAX_STRING + 1)}
         min_counts = {length: (min_single if length == 1 else min_count) for length in widths}
         tables = self.engine.merge(f"{label} (merging)", results, widths, min_counts, f"{kind}-merged")

@@ -95,8 +95,11 @@ def get_run(url: str, verify: bool = True) -> tuple[np.ndarray, np.ndarray]:
 @functools.lru_cache(maxsize=8)
 def load_shared(url: str, kind: str):
     """A file of the work directory, loaded once per process: a tokenizer model
-    ("tokenizer") or a word list ("words", one per line)."""
+    ("tokenizer"), discovery's tagger ("tagger") or a word list ("words", one per line)."""
     data = get_bytes(url)
+    if kind == "tagger":
+        from .discovery import tagger_from_bytes
+        return tagger_from_bytes(data, url)
     if kind == "tokenizer":
         from .tokenizer import Tokenizer
         with tempfile.TemporaryDirectory(prefix="nlpzero-task-") as tmp:
@@ -163,17 +166,28 @@ def merge_runs(groups: list[tuple[int, list[str], int, int, str]]) -> dict:
 
 # ---------------------------------------------------------------- strings (discovery)
 
+def sample_lines_block(block: Block, stride: int, data: bytes | None = None) -> list[bytes]:
+    """Self-training's sample of one block's lines (discovery.sample_lines)."""
+    from .discovery import sample_lines
+    return sample_lines(_data(block, data), stride)
+
+
 def count_strings_block(block: Block, kind: str, model_url: str, fold_numbers: bool, parts: int, work_dir: str,
-                        job: str, data: bytes | None = None) -> dict:
+                        job: str, data: bytes | None = None, tagger_url: str | None = None) -> dict:
     """Discovery's counting pass over one block: "fragments" (cut where no word
-    of the model covers a gap) or "tokens" (segment with the model); strings
+    of the model covers a gap), "tokens" (segment with the model) or "tagged"
+    (segment with the tagger at `tagger_url` over the model's units); strings
     of each length written as partition runs.  Returns {"index", "totals" per
     length, "skipped", "files" {(length, part): url}, "invalid", "bytes", "rss"}."""
     from ._ext import discovery
     from .corpus import number_word_chars
     from .text import character_classes
 
-    kernel = {"fragments": discovery.count_fragments, "tokens": discovery.count_tokens}[kind]
+    if kind == "tagged":
+        tagger = load_shared(tagger_url, "tagger")
+        kernel = lambda *args: discovery.count_tagged(tagger, *args)    # noqa: E731
+    else:
+        kernel = {"fragments": discovery.count_fragments, "tokens": discovery.count_tokens}[kind]
     tokenizer = load_shared(model_url, "tokenizer")
     word_table = number_word_chars(None).table
     counter = discovery.string_counter()

@@ -1,18 +1,20 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """Word discovery's kernels: counting the fragments between weak gaps, counting
-the tokens of a segmentation (refinement's re-estimation), and n-gram
-cohesion.  Strings are counted in a runs.KeyCounter with one key class per
+the tokens of a segmentation (refinement's re-estimation) or of the
+self-trained tagger's, and n-gram cohesion.  Strings are counted in a runs.KeyCounter with one key class per
 length: class L - 1 holds the strings of L code points (L <= MAX_KEY_CHARS);
 a longer string is never a word and is only tallied in `counter.skipped`."""
 
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int32_t, int64_t
 from libc.math cimport log
+from libc.stdlib cimport malloc, free
 
 from nlpzero._ext.keys cimport (MAX_KEY_CHARS, MAX_WIDTH, N_BUCKETS, bucket_of, compare_keys, hash_key,
                                 key_width, pack_key, sub_key)
 from nlpzero._ext.runs cimport KeyCounter
 from nlpzero._ext.text cimport CLASS_RUN, CODE_POINTS, char_class
 from nlpzero._ext.trie cimport ChildSlot, CompiledLexicon, trie_start, trie_step
+from nlpzero._ext.tagger cimport Sequence, TagModel, sequence_init, sequence_release, tag_text
 from nlpzero._ext.unigram cimport Work, best_path, load_text
 
 import numpy as np
@@ -96,6 +98,34 @@ def count_tokens(CompiledLexicon lexicon not None, text not None, const uint8_t[
             if _is_word(words, work.s.codes[i]):
                 _count(counter, &work.s.codes[i], j - i)
             i = j
+    return invalid
+
+
+def count_tagged(TagModel model not None, CompiledLexicon lexicon not None, text not None,
+                 const uint8_t[::1] classes not None, const uint8_t[::1] word_table not None,
+                 KeyCounter counter not None, bint fold_numbers=False):
+    """Segment `text` (str or UTF-8 bytes) with the tagger `model` (over the
+    units `lexicon`'s tokenizer uses) and count the tokens that start with a
+    word character.  Returns the invalid UTF-8 bytes replaced."""
+    cdef Py_ssize_t n, i = 0, j, invalid = 0
+    cdef Work work = load_text(text, &classes[0], fold_numbers, 0, &n, &invalid)
+    cdef const uint8_t *words = &word_table[0]
+    cdef int32_t *token_end = <int32_t *> malloc((n + 1) * sizeof(int32_t))
+    cdef Sequence q
+    if token_end == NULL:
+        raise MemoryError()
+    sequence_init(&q)
+    try:
+        with nogil:
+            tag_text(model, lexicon, work, n, &classes[0], words, &q, token_end)
+            while i < n:
+                j = token_end[i]
+                if _is_word(words, work.s.codes[i]):
+                    _count(counter, &work.s.codes[i], j - i)
+                i = j
+    finally:
+        sequence_release(&q)
+        free(token_end)
     return invalid
 
 
