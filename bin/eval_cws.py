@@ -2,7 +2,7 @@
 """Evaluate unsupervised word segmentation, SIGHAN style.
 
     python bin/eval_cws.py TRAIN_RAW... --test RAW --gold GOLD [--training-words WORDS]
-                           [--method ngram|pairs] [--order N] [--min-count K] [--no-refine]
+                           [--method ngram|pairs] [--order N] [--min-count K] [--no-refine] [--no-self-train]
                            [--top K] [--save-lexicon FILE] [--base DICT]
 
 Discovers a lexicon from the raw training text plus the raw test text (no
@@ -43,6 +43,7 @@ def main():
     parser.add_argument("--order", type=int, default=None)
     parser.add_argument("--min-count", type=int, default=None)
     parser.add_argument("--no-refine", action="store_true")
+    parser.add_argument("--no-self-train", action="store_true")
     parser.add_argument("--top", type=int, default=None, help="keep only the K most frequent words")
     parser.add_argument("--save-lexicon", help="also write the discovered lexicon here (TSV)")
     parser.add_argument("--base", help="adapt this dictionary to the corpus ('jieba': jieba's bundled one)")
@@ -60,6 +61,8 @@ def main():
                                  ("min_count", args.min_count)) if v is not None}
     if args.no_refine:
         options["refine"] = False
+    if args.no_self_train:
+        options["self_train"] = False
     if args.base:
         options["base"] = args.base
     start = time.perf_counter()

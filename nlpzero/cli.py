@@ -275,6 +275,9 @@ DISCOVER = defaults(discover)
               help="Rarest word kept  [default: grows with the corpus, max(2, sqrt(characters)/500)].")
 @click.option("--refine/--no-refine", default=DISCOVER["refine"], show_default=True,
               help="Minimum-entropy refinement: code-length pruning and Viterbi re-estimation.")
+@click.option("--self-train/--no-self-train", default=DISCOVER["self_train"], show_default=True,
+              help="After refinement, recount the words as a tagger trained on the lexicon's own "
+                   "segmentation segments the corpus (better on rare and unseen words; not with --base).")
 @click.option("--unit", type=click.Choice(UNITS), default=DISCOVER["unit"], show_default=True,
               help="char: combine characters into words; word: combine the words of space-separated "
                    "text into multi-word units (\"new york\"); auto: decide from the text.")
@@ -296,7 +299,7 @@ DISCOVER = defaults(discover)
 @spill_options("Memory for the tables")
 @cluster_options
 @corpus_options
-def discover_command(corpus, output, method, order, min_count, refine, unit, top, fmt, base, exclude_known,
+def discover_command(corpus, output, method, order, min_count, refine, self_train, unit, top, fmt, base, exclude_known,
                      counts_files, jobs, threads, max_memory, temp_dir, scheduler, work_dir, encoding, quiet):
     """Discover the words of CORPUS from raw text alone (minimum entropy).
 
@@ -324,7 +327,8 @@ def discover_command(corpus, output, method, order, min_count, refine, unit, top
         known = base_lexicon
     elif exclude_known is not None:
         known = Lexicon.load(jieba_dictionary_path() if exclude_known in ("", "jieba") else exclude_known)
-    lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine, unit=unit,
+    lexicon = discover(source, method=method, order=order, min_count=min_count, refine=refine,
+                       self_train=self_train, unit=unit,
                        jobs=_jobs(jobs, threads), counts=counts, progress=progress_for(quiet), max_memory=max_memory,
                        temp_dir=temp_dir, scheduler=scheduler, work_dir=work_dir, base=base_lexicon)
     if known is not None:

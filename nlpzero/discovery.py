@@ -108,7 +108,7 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
     self_train
         After refinement, count the words of the corpus as a tagger trained on
         the lexicon's own segmentation segments it (:func:`self_train_lexicon`);
-        not with a base dictionary.
+        not with a base dictionary, nor for word units.
     jobs
         Threads (default: all cores, at most 8); the lexicon does not depend on them.
     counts
@@ -181,6 +181,7 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         if symbols.overflow:
             log.warning("%d occurrences of rare words beyond the %d distinct words this method "
                         "can hold were left out", symbols.overflow, len(symbols.words))
+        options["self_train"] = False       # measured on characters only
         lexicon = _discover(_Source(symbols.corpus, progress, max_memory, temp_dir), counts=None, **options)
         return symbols.map_back(lexicon)
 
