@@ -18,7 +18,7 @@ from libc.stdlib cimport malloc, free
 from nlpzero._ext.keys cimport mix64
 from nlpzero._ext.text cimport CLASS_SPACE, CODE_POINTS, char_class
 from nlpzero._ext.trie cimport CompiledLexicon
-from nlpzero._ext.unigram cimport Work, best_path, load_text
+from nlpzero._ext.unigram cimport NZ_PREFETCH, Work, best_path, load_text
 
 import numpy as np
 
@@ -28,6 +28,9 @@ cdef enum:
     EDGE = 0x110001          # the hash of what lies beyond a sequence (no code point)
 
 cdef float NEG = -1e30
+
+cdef enum:
+    PREFETCH_AHEAD = 8       # units: the pair features' rows are cache misses, started this far ahead
 
 TAGS = "BMES"
 TEMPLATES = ("previous", "this", "next", "previous+this", "this+next")
@@ -144,8 +147,14 @@ cdef void viterbi(Sequence *q, const float *weights, const float *transitions) n
     cdef float emit, s, best_s
     cdef const uint64_t *r
     cdef float *score = q.score
+    for i in range(min(n, PREFETCH_AHEAD)):
+        for k in range(N_TEMPLATES):
+            NZ_PREFETCH(&weights[q.rows[i * N_TEMPLATES + k] * N_TAGS])
     for i in range(n):
         r = &q.rows[i * N_TEMPLATES]
+        if i + PREFETCH_AHEAD < n:
+            for k in range(N_TEMPLATES):
+                NZ_PREFETCH(&weights[q.rows[(i + PREFETCH_AHEAD) * N_TEMPLATES + k] * N_TAGS])
         for t in range(N_TAGS):
             score[i * N_TAGS + t] = NEG
             if not (q.allowed[i] >> t) & 1:

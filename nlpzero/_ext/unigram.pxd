@@ -5,6 +5,19 @@ from libc.stdint cimport uint8_t, uint32_t, int32_t
 from nlpzero._ext.trie cimport Trie
 
 
+# a read prefetch (a no-op where the compiler has none): starts a cache miss
+# the loop will need a few steps later
+cdef extern from *:
+    """
+    #if defined(__GNUC__) || defined(__clang__)
+    #define NZ_PREFETCH(p) __builtin_prefetch((p), 0, 1)
+    #else
+    #define NZ_PREFETCH(p) ((void)0)
+    #endif
+    """
+    void NZ_PREFETCH(const void *p) noexcept nogil
+
+
 cdef struct Scratch:
     uint32_t *codes              # the text's code points
     int32_t *next_cut            # end of the best token starting at i

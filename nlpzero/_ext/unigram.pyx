@@ -31,17 +31,6 @@ import numpy as np
 cdef enum:
     WALK_STACK = 16      # pending NUMBER branches while walking the trie from one position
 
-cdef extern from *:
-    """
-    #if defined(__GNUC__) || defined(__clang__)
-    #define NZ_PREFETCH(p) __builtin_prefetch((p), 0, 1)
-    #else
-    #define NZ_PREFETCH(p) ((void)0)
-    #endif
-    """
-    void NZ_PREFETCH(const void *p) noexcept nogil
-
-
 cdef inline Py_ssize_t _extend(const uint32_t *text, Py_ssize_t n, const uint8_t *classes,
                                const int32_t *unit_end, Py_ssize_t i) noexcept nogil:
     """Position after the combining marks / joiner sequences starting at i
