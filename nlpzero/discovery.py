@@ -526,9 +526,9 @@ def _train_tagger(lexicon: Lexicon, lines: list[bytes], source, epochs: int, rng
                 chunk = order[start:start + 4096]
                 tagger.train(compiled, b"\n".join([lines[i] for i in chunk]), classes, word_table, True)
                 advance(len(chunk))
-    log.info("discover: tagger %s trained on %s lines, %d passes (%.1f%% of them disagreed with the "
-             "lexicon when seen)", label, f"{len(lines):,}", epochs,
-             100.0 * tagger.mistakes / max(tagger.examples - 1, 1))
+    log.info("discover: tagger %s trained on %s lines, %d passes (while learning, %.1f%% of its tags "
+             "differed from the lexicon's)", label, f"{len(lines):,}", epochs,
+             100.0 * tagger.mistakes / max(tagger.units, 1))
     return tagger.model()
 
 

@@ -392,6 +392,7 @@ class ReferenceTagger:
         self.transitions = np.zeros((4, 4), dtype=np.float32)
         self.transition_sums = np.zeros((4, 4), dtype=np.float64)
         self.examples = 1
+        self.units = self.mistakes = 0
 
     def train(self, text: str, teacher_counts: dict, is_word) -> None:
         ends = set()
@@ -413,6 +414,8 @@ class ReferenceTagger:
             rows = tagger_rows(text, units, self.bits)
             pred = tagger_viterbi(rows, allowed, self.weights, self.transitions)
             clock = float(self.examples)
+            self.units += len(units)
+            self.mistakes += sum(g != p for g, p in zip(gold, pred))
             for u, (g, p) in enumerate(zip(gold, pred)):
                 if g != p:
                     for r in rows[u]:

@@ -218,7 +218,8 @@ cdef class Tagger:
     `model()` takes the average over every example seen."""
     cdef readonly int bits
     cdef readonly int64_t examples       # the averaging clock: examples seen, plus one
-    cdef readonly int64_t mistakes       # examples whose Viterbi tags differed from the teacher's
+    cdef readonly int64_t units          # units tagged while training
+    cdef readonly int64_t mistakes       # of them, tagged otherwise than the teacher's segmentation
     cdef object _weights, _sums, _transitions, _transition_sums
 
     def __init__(self, int bits=DEFAULT_BITS):
@@ -253,7 +254,7 @@ cdef class Tagger:
         cdef Sequence q
         cdef int g, p, gp, pp
         cdef double clock
-        cdef bint wrong, starts_word
+        cdef bint starts_word
         cdef uint64_t row
         if ends == NULL:
             raise MemoryError()
@@ -283,12 +284,12 @@ cdef class Tagger:
                             q.gold[u] = TAG_B if starts_word else TAG_M
                     viterbi(&q, &w[0], &tw[0])
                     clock = <double> self.examples
-                    wrong = False
+                    self.units += q.n
                     for u in range(q.n):
                         g = q.gold[u]
                         p = q.pred[u]
                         if g != p:
-                            wrong = True
+                            self.mistakes += 1
                             for k in range(N_TEMPLATES):
                                 row = q.rows[u * N_TEMPLATES + k] * N_TAGS
                                 w[row + g] += 1
@@ -303,7 +304,6 @@ cdef class Tagger:
                                 tw[pp * N_TAGS + p] -= 1
                                 tsums[gp * N_TAGS + g] += clock
                                 tsums[pp * N_TAGS + p] -= clock
-                    self.mistakes += wrong
                     self.examples += 1
         finally:
             sequence_release(&q)
