@@ -518,13 +518,14 @@ class Tokenizer:
         return self.lcut_for_search(sentence, False)
 
     def tokenize(self, unicode_sentence, mode="default", HMM=True) -> Iterator[tuple[str, int, int]]:
-        """(word, start, end) for each word ("search" mode: with the inner words too)."""
+        """(word, start, end) for each word ("search" mode: with the inner words too).
+        An iterator over a list made at once, not a generator: yielding each
+        tuple through a generator frame cost more than making it."""
         if not isinstance(unicode_sentence, str):
             raise ValueError("jieba: the input parameter should be unicode.")
         if mode == "default":
-            yield from self._words(unicode_sentence, _kernel.CUT if HMM else _kernel.CUT_NO_HMM, True)
-        else:
-            yield from self._words(unicode_sentence, _kernel.SEARCH if HMM else _kernel.SEARCH_NO_HMM, True)
+            return iter(self._words(unicode_sentence, _kernel.CUT if HMM else _kernel.CUT_NO_HMM, True))
+        return iter(self._words(unicode_sentence, _kernel.SEARCH if HMM else _kernel.SEARCH_NO_HMM, True))
 
     def get_DAG(self, sentence) -> dict[int, list[int]]:
         """jieba's DAG: for each position, the (inclusive) ends of the words starting there."""

@@ -50,6 +50,7 @@ cdef enum:
     E = 1
     M = 2
     S = 3
+    NOT_A_WORD = -2      # Segmenter.word_node of a string that is no word
 
 cdef double MIN_FLOAT = -3.14e100
 
@@ -195,7 +196,9 @@ cdef class Segmenter:
     cdef int32_t *end_buf         # the words starting at one position: ends, scores and trie nodes
     cdef double *score_buf
     cdef int32_t *node_buf
-    cdef bint offsets         # search mode: (word, start, end) tuples
+    cdef bint offsets         # tokenize(): (word, start, end) tuples
+    cdef Py_ssize_t end       # the end of the last tuple and its int
+    cdef object end_object
 
     def __cinit__(self, CompiledLexicon lexicon not None, Words words not None, double log_total, HMM hmm=None,
                   CompiledLexicon added=None, CompiledLexicon deleted=None, CompiledLexicon force_split=None):
@@ -211,40 +214,56 @@ cdef class Segmenter:
         self.hmm = hmm
         self.capacity = 0
 
-    cdef inline int emit(self, Py_ssize_t a, Py_ssize_t b) except -1:
-        if self.offsets:
-            self.out.append(_token(self.text[a:b], a, b))
-        elif b - a == 1:
-            self.out.append(self.words.char(self.s[a], self.text, a))
-        else:
-            self.out.append(self.text[a:b])
+    cdef inline int put(self, object word, Py_ssize_t a, Py_ssize_t b) except -1:
+        """Append s[a:b] (its str `word`) to the output: the word, or (word, a, b)
+        in tokenize() -- whose end int is the next token's start, so made once."""
+        cdef object start
+        if not self.offsets:
+            self.out.append(word)
+            return 0
+        start = self.end_object if a == self.end else a
+        self.end = b
+        self.end_object = b
+        self.out.append(_token(word, start, self.end_object))
         return 0
+
+    cdef inline int emit(self, Py_ssize_t a, Py_ssize_t b) except -1:
+        if b - a == 1:
+            return self.put(self.words.char(self.s[a], self.text, a), a, b)
+        return self.put(self.text[a:b], a, b)
 
     cdef inline int emit_route(self, Py_ssize_t a, Py_ssize_t b) except -1:
         """Emit the word the route chose at a (known by its trie node)."""
-        if self.offsets or b - a == 1:
+        if b - a == 1:
             return self.emit(a, b)
-        self.out.append(self.words.node(self.route_node[a], self.text, a, b))
-        return 0
+        return self.put(self.words.node(self.route_node[a], self.text, a, b), a, b)
 
-    cdef bint in_trie(self, const Trie *t, Py_ssize_t a, Py_ssize_t b) noexcept:
-        """Whether s[a:b] is a word of the trie."""
+    cdef const ChildSlot *find(self, const Trie *t, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """The edge of the word s[a:b] in the trie, or NULL when it is not a word there."""
         cdef const ChildSlot *edge
         cdef Py_ssize_t k
         if t == NULL or b <= a:
-            return False
+            return NULL
         edge = trie_start(t, self.s[a])
         k = a + 1
         while edge != NULL and k < b:
             edge = trie_step(t, edge, self.s[k])
             k += 1
-        return edge != NULL and is_word(edge)
+        return edge if edge != NULL and is_word(edge) else NULL
 
-    cdef bint word(self, Py_ssize_t a, Py_ssize_t b) noexcept:
-        """Whether s[a:b] is a word of the dictionary as edited (FREQ > 0)."""
-        if self.in_trie(self.added, a, b):
-            return True
-        return not self.in_trie(self.deleted, a, b) and self.in_trie(self.trie, a, b)
+    cdef int32_t word_node(self, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """Whether s[a:b] is a word of the dictionary as edited (FREQ > 0): its
+        dictionary trie node, -1 for a word added or re-weighted since, else NOT_A_WORD."""
+        cdef const ChildSlot *edge
+        if self.find(self.added, a, b) != NULL:
+            return -1
+        if self.find(self.deleted, a, b) != NULL:
+            return NOT_A_WORD
+        edge = self.find(self.trie, a, b)
+        return edge.node if edge != NULL else NOT_A_WORD
+
+    cdef inline bint word(self, Py_ssize_t a, Py_ssize_t b) noexcept:
+        return self.word_node(a, b) != NOT_A_WORD
 
     cdef Py_ssize_t ends(self, Py_ssize_t k, Py_ssize_t b, int32_t *out, double *scores, int32_t *nodes) noexcept:
         """The words starting at k within s[k:b]: their ends (exclusive, ascending),
@@ -385,7 +404,7 @@ cdef class Segmenter:
 
     cdef int hmm_word(self, Py_ssize_t a, Py_ssize_t b) except -1:
         cdef Py_ssize_t k
-        if b - a > 1 and self.in_trie(self.force, a, b):
+        if b - a > 1 and self.find(self.force, a, b) != NULL:
             for k in range(a, b):
                 self.emit(k, k + 1)
         else:
@@ -598,20 +617,23 @@ cdef class Segmenter:
         """The words of `text` in one of jieba's modes (CUT, CUT_NO_HMM,
         CUT_ALL, SEARCH, SEARCH_NO_HMM) as a list of str -- or, with
         `offsets`, of (word, start, end) (tokenize())."""
-        cdef Py_ssize_t n = len(text), i, length, start
+        cdef Py_ssize_t n = len(text), i, k, length, start
+        cdef int32_t node
         cdef list found
-        cdef object start_object, end_object
         if (mode == CUT or mode == SEARCH) and self.hmm is None:
             raise ValueError("the HMM modes need the HMM tables")
+        if offsets and mode == CUT_ALL:
+            raise ValueError("tokenize() has no cut_all mode")
         self.reserve(n)
         load_codes(PyUnicode_DATA(text), PyUnicode_KIND(text), n, self.codes)
         self.s = self.codes
         self.n = n
         self.text = text
         self.out = []
-        self.offsets = False
+        self.end = -1
         try:
             if mode == SEARCH or mode == SEARCH_NO_HMM:
+                self.offsets = False
                 self.run(mode)
                 found = self.out
                 self.out = []
@@ -622,27 +644,23 @@ cdef class Segmenter:
                     # 2-grams, then 3-grams, that are words, then the word itself
                     if length > 2:
                         for i in range(length - 1):
-                            if self.word(start + i, start + i + 2):
-                                self.emit(start + i, start + i + 2)
+                            k = start + i
+                            node = self.word_node(k, k + 2)
+                            if node != NOT_A_WORD:
+                                self.put(self.words.node(node, text, k, k + 2), k, k + 2)
                     if length > 3:
                         for i in range(length - 2):
-                            if self.word(start + i, start + i + 3):
-                                self.emit(start + i, start + i + 3)
-                    self.out.append(_token(word, start, start + length) if offsets else word)
+                            k = start + i
+                            node = self.word_node(k, k + 3)
+                            if node != NOT_A_WORD:
+                                self.put(self.words.node(node, text, k, k + 3), k, k + 3)
+                    self.put(word, start, start + length)
                     start += length
             else:
+                self.offsets = offsets
                 self.run(mode)
-                if offsets:                   # tokenize(): (word, start, end)
-                    found = self.out
-                    self.out = []
-                    start = 0
-                    start_object = 0
-                    for word in found:
-                        start += len(word)
-                        end_object = start        # one int per token: it is also the next start
-                        self.out.append(_token(word, start_object, end_object))
-                        start_object = end_object
             return self.out
         finally:
             self.out = None
             self.text = None
+            self.end_object = None
