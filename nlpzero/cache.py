@@ -11,7 +11,6 @@ written the dictionary is compiled in memory each time.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 
@@ -33,6 +32,8 @@ def cache_dir() -> str:
 def compiled_dictionary(path: str):
     """The Tokenizer of the lexicon file at `path`, from the cache when it has
     been compiled before (and the file has not changed since)."""
+    import hashlib
+
     from .lexicon import Lexicon
     from .tokenizer import Tokenizer
 

@@ -9,9 +9,8 @@ import re
 import stat
 import struct
 import sys
-import tempfile
 import zlib
-from typing import Iterable
+from collections.abc import Iterable
 
 from .errors import InputError
 
@@ -75,6 +74,7 @@ def atomic_path(path: str):
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~_umask()
+    import tempfile              # here, not at the top: its import costs every start-up more than most runs write
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory)
     except OSError as exc:

@@ -31,8 +31,6 @@ finalseg HMM (BMES Viterbi).
 from __future__ import annotations
 
 import array
-import ast
-import hashlib
 import logging
 import math
 import mmap
@@ -41,7 +39,8 @@ import re
 import struct
 import sys
 import threading
-from typing import Iterator
+import zlib
+from collections.abc import Iterator
 
 from ._ext import jiebacut as _kernel
 from ._ext import trie as _trie
@@ -124,12 +123,11 @@ CACHE_VERSION = 1
 
 
 def _stamp(paths) -> str:
-    """A name for the state of some files: their paths, sizes and mtimes."""
-    digest = hashlib.sha256()
-    for path in paths:
-        info = os.stat(path)
-        digest.update(f"{os.path.abspath(path)}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
-    return digest.hexdigest()[:24]
+    """A name for the state of some files: their paths, sizes and mtimes (as
+    CRC-32 and Adler-32: hashlib's import would cost every start-up more)."""
+    state = "".join(f"{os.path.abspath(path)}\0{info.st_size}\0{info.st_mtime_ns}\0"
+                    for path, info in ((path, os.stat(path)) for path in paths)).encode("utf-8", "surrogatepass")
+    return f"{zlib.crc32(state):08x}{zlib.adler32(state):08x}"
 
 
 def _write_cache(path: str, magic: bytes, header: dict, arrays) -> None:
@@ -245,6 +243,7 @@ def _hmm_tables(sources, n_han: int):
 
 def _read_table(path: str) -> dict:
     """A finalseg table: the dict literal after "P=" in jieba's module, read as data."""
+    import ast
     with open(path, encoding="utf-8") as f:
         source = f.read()
     return ast.literal_eval(source[source.index("P=") + 2:].strip())
