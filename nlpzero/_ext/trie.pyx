@@ -55,7 +55,7 @@ def is_sorted(const uint32_t[::1] chars, const int64_t[::1] offsets):
 cdef class CompiledLexicon:
     """A lexicon compiled for segmentation, from the words' code points
     (`chars`, uint32), offsets (int64, n+1) and counts (int64, n); the words
-    must be distinct and sorted (see is_sorted).  `whole_runs`: lexicon words
+    must be distinct and sorted (see is_sorted) to be built.  `whole_runs`: lexicon words
     may not cut runs of letters/digits.  `total` (default: the sum of the
     counts) is what probabilities are relative to: jieba's total, for one,
     also counts duplicate dictionary lines and words deleted since.
@@ -86,7 +86,8 @@ cdef class CompiledLexicon:
             if offsets[w] > offsets[w + 1] or offsets[w + 1] > chars.shape[0]:
                 raise ValueError("offsets out of range")
             total += counts[w]
-        if not is_sorted(chars, offsets):
+        # the build relies on the order; a restored trie does not (and its check is a tenth of start-up)
+        if slots is None and not is_sorted(chars, offsets):
             raise ValueError("the words must be distinct, non-empty and sorted by code point")
         if total_override >= 0:
             total = total_override
