@@ -146,24 +146,29 @@ cdef class Words:
             free(self.chars)
 
     cdef inline object node(self, int32_t node, str text, Py_ssize_t a, Py_ssize_t b):
-        cdef object word
-        if node < 0 or node >= self.n_nodes:
-            return text[a:b]
-        if self.nodes[node] == NULL:
-            word = text[a:b]
+        if 0 <= node < self.n_nodes and self.nodes[node] != NULL:
+            return <object> self.nodes[node]
+        return self.new_node(node, text, a, b)
+
+    cdef object new_node(self, int32_t node, str text, Py_ssize_t a, Py_ssize_t b):
+        """The str of s[a:b], kept for the node (a dictionary node's first use)."""
+        cdef object word = text[a:b]
+        if 0 <= node < self.n_nodes:
             Py_INCREF(word)
             self.nodes[node] = <PyObject *> word
-        return <object> self.nodes[node]
+        return word
 
     cdef inline object char(self, uint32_t ch, str text, Py_ssize_t a):
-        cdef object word
-        if ch >= 0x10000:
-            return text[a:a + 1]
-        if self.chars[ch] == NULL:
-            word = text[a:a + 1]
+        if ch < 0x10000 and self.chars[ch] != NULL:
+            return <object> self.chars[ch]
+        return self.new_char(ch, text, a)
+
+    cdef object new_char(self, uint32_t ch, str text, Py_ssize_t a):
+        cdef object word = text[a:a + 1]
+        if ch < 0x10000:
             Py_INCREF(word)
             self.chars[ch] = <PyObject *> word
-        return <object> self.chars[ch]
+        return word
 
 
 cdef class Segmenter:
@@ -215,13 +220,15 @@ cdef class Segmenter:
         self.capacity = 0
 
     cdef inline int put(self, object word, Py_ssize_t a, Py_ssize_t b) except -1:
-        """Append s[a:b] (its str `word`) to the output: the word, or (word, a, b)
-        in tokenize() -- whose end int is the next token's start, so made once."""
-        cdef object start
-        if not self.offsets:
-            self.out.append(word)
-            return 0
-        start = self.end_object if a == self.end else a
+        """Append s[a:b] (its str `word`) to the output: the word, or in tokenize() (word, a, b)."""
+        if self.offsets:
+            return self.put_token(word, a, b)
+        self.out.append(word)
+        return 0
+
+    cdef int put_token(self, object word, Py_ssize_t a, Py_ssize_t b) except -1:
+        """(word, a, b), whose end int is the next token's start: made once."""
+        cdef object start = self.end_object if a == self.end else a
         self.end = b
         self.end_object = b
         self.out.append(_token(word, start, self.end_object))
