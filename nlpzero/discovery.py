@@ -30,8 +30,7 @@ self-training (``self_train=True``, the default)
     segmentation of the corpus, then segments the corpus itself; its token
     counts are the lexicon.  The tagger generalises where the lexicon is
     inconsistent or silent (a word split in one context and whole in
-    another): PKU F1 0.817 -> 0.825, the small corpus 0.737 -> 0.785
-    (docs/tuning.md).
+    another).  Three rounds, the lexicon refined once between them.
 
 Defaults scale with the corpus (see :func:`~nlpzero.stats.default_min_count`),
 so the same call works on a novel and on a crawl.  Numbers are one class (see
