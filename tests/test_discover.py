@@ -235,3 +235,16 @@ def test_base_dictionary_errors(tmp_path):
     english.write_text("the cat sat on the mat\n" * 200, encoding="utf-8")
     with pytest.raises(Exception, match="space-separated"):
         discover(str(english), base=Lexicon({"cat": 3}))
+
+
+def test_self_training_keeps_the_words_and_can_be_turned_off(tmp_path):
+    lines, planted = _planted_corpus(n_sentences=3000, rate=0.3)
+    path = tmp_path / "planted.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    trained = discover(str(path), jobs=2)
+    refined = discover(str(path), jobs=2, self_train=False)
+    assert trained != refined                         # the tagger's recount, not the refined counts
+    for lexicon in (trained, refined):
+        top = [w for w, _ in lexicon.most_common() if len(w) > 1][:len(planted)]
+        assert set(top) == set(planted)
+    assert discover(str(path), jobs=1) == trained     # threads do not change it

@@ -101,3 +101,34 @@ def test_teacher_words_across_a_mark_or_a_space_end_at_them():
     weights, transitions = got.model().arrays()
     assert np.array_equal(weights.reshape(-1, 4), expected.model()[0])
     assert np.array_equal(transitions.reshape(4, 4), expected.model()[1])
+
+
+def test_a_model_sent_to_the_cluster_comes_back_whole():
+    from nlpzero.discovery import tagger_bytes, tagger_from_bytes
+    from nlpzero.errors import FormatError
+    tagger = kernel.Tagger(BITS)
+    compiled = Tokenizer({"甲乙": 3, "丙": 1}).compiled
+    tagger.train(compiled, "甲乙丙，甲乙", character_classes(), _word_table())
+    model = tagger.model()
+    data = tagger_bytes(model)
+    again = tagger_from_bytes(data)
+    assert again.bits == BITS
+    assert all(np.array_equal(a, b) for a, b in zip(model.arrays(), again.arrays()))
+    damaged = bytearray(data)
+    damaged[len(data) // 2] ^= 1
+    for bad in (bytes(damaged), data[:100], b"", b"NLPZTOK\0" + data[8:]):
+        with pytest.raises(FormatError):
+            tagger_from_bytes(bad)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from(list("甲乙 \n")), max_size=12), max_size=12), st.integers(1, 5),
+       st.integers(1, 4))
+def test_the_training_sample_does_not_depend_on_the_blocks(lines, stride, cut):
+    """The cluster cuts the corpus into other blocks than the local engine:
+    the sample of whole lines must be the same."""
+    from nlpzero.discovery import sample_lines
+    data = "\n".join(lines).encode()
+    whole = sample_lines(data, stride)
+    parts = lines[:cut], lines[cut:]
+    assert whole == [line for part in parts for line in sample_lines("\n".join(part).encode(), stride)]
+    assert all(line.strip() for line in whole)
