@@ -447,8 +447,10 @@ def refine_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = 2, jo
 # The tagger learns from at most this much text, spread evenly over the corpus
 # (the lexicon it imitates was estimated on all of it), in this many passes
 # (one and three measured lower than two); each round after the first starts
-# from the last round's words refined once more.  docs/tuning.md has the grid.
-SELF_TRAIN_SAMPLE = 32 << 20
+# from the last round's words refined once more.  Its tokens are kept from
+# half discovery's min count: the tagger, not only frequency, judged them (all
+# of them on a small corpus, where that helps most).  docs/tuning.md has the grid.
+SELF_TRAIN_SAMPLE = 8 << 20
 SELF_TRAIN_EPOCHS = 2
 SELF_TRAIN_ROUNDS = 3
 
@@ -458,19 +460,22 @@ def self_train_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = S
                        jobs: int = 1, seed: int = 0) -> Lexicon:
     """The lexicon re-counted by a self-trained tagger, `rounds` times: an
     averaged perceptron (:mod:`nlpzero._ext.tagger`) learns the lexicon's
-    segmentation of a sample of the corpus (its lines in a seeded random order
-    on each of `epochs` passes), then segments the whole corpus, and its
-    tokens with their counts are the new lexicon -- all of them: the tagger,
-    not their frequency, judged them.  Before each round after the first, the
-    lexicon is refined once (:func:`refine_lexicon` with `min_count`)."""
+    segmentation of a sample of about `sample_bytes` of the corpus (its lines
+    in a seeded random order on each of `epochs` passes), then segments the
+    whole corpus, and its tokens seen at least ceil(min_count / 2) times
+    (single characters: all) with their counts are the new lexicon.  Before
+    each round after the first, the lexicon is refined once
+    (:func:`refine_lexicon` with `min_count`).  `jobs` threads tag; `seed`
+    fixes the orders."""
     lines = source.sample_lines(sample_bytes)
+    keep = -(-min_count // 2)
     for round_ in range(1, rounds + 1):
         if round_ > 1:
             lexicon = refine_lexicon(lexicon, source, min_count, rounds=1, jobs=jobs)
         label = f"{round_}/{rounds}"
         model = _train_tagger(lexicon, lines, source, epochs, np.random.default_rng([seed, round_]), label)
         words, counts = source.count_pass("tagged", Tokenizer(lexicon), jobs, f"discover: tagging {label}",
-                                          1, 1, tagger=model).items()
+                                          keep, 1, tagger=model).items()
         lexicon = Lexicon(zip(words, counts.tolist()))
     return lexicon
 
@@ -614,12 +619,12 @@ class _Source:
                    min_single: int = 1, tagger=None) -> StringCounts:
         """Count the corpus's "fragments" (cut at every gap no word of
         `tokenizer` covers), "tokens" (segmented by `tokenizer`) or "tagged"
-        (segmented by the `tagger` model over `tokenizer`'s units), in blocks of
+        (segmented by the `tagger` model; `tokenizer` unused), in blocks of
         whole lines on `jobs` threads (a string counter each, spilled as sorted
         runs when it outgrows its share of max_memory); strings seen fewer than
         min_count times (single characters: min_single) are dropped when merging."""
         kernel = {"fragments": _kernel.count_fragments, "tokens": _kernel.count_tokens,
-                  "tagged": lambda *args: _kernel.count_tagged(tagger, *args)}[kind]
+                  "tagged": lambda _, *args: _kernel.count_tagged(tagger, *args)}[kind]
         compiled = tokenizer.compiled
         classes = character_classes()
         word_table = self.raw.word_chars.table

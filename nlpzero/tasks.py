@@ -176,7 +176,7 @@ def count_strings_block(block: Block, kind: str, model_url: str, fold_numbers: b
                         job: str, data: bytes | None = None, tagger_url: str | None = None) -> dict:
     """Discovery's counting pass over one block: "fragments" (cut where no word
     of the model covers a gap), "tokens" (segment with the model) or "tagged"
-    (segment with the tagger at `tagger_url` over the model's units); strings
+    (segment with the tagger at `tagger_url`); strings
     of each length written as partition runs.  Returns {"index", "totals" per
     length, "skipped", "files" {(length, part): url}, "invalid", "bytes", "rss"}."""
     from ._ext import discovery
@@ -185,7 +185,7 @@ def count_strings_block(block: Block, kind: str, model_url: str, fold_numbers: b
 
     if kind == "tagged":
         tagger = load_shared(tagger_url, "tagger")
-        kernel = lambda *args: discovery.count_tagged(tagger, *args)    # noqa: E731
+        kernel = lambda _, *args: discovery.count_tagged(tagger, *args)    # noqa: E731
     else:
         kernel = {"fragments": discovery.count_fragments, "tokens": discovery.count_tokens}[kind]
     tokenizer = load_shared(model_url, "tokenizer")

@@ -56,7 +56,7 @@ def test_training_matches_reference(texts, counts):
 def test_tagging_matches_reference(texts, counts, text):
     got, expected = _train_both(texts, counts)
     weights, transitions = expected.model()
-    tokens = kernel.tag_tokens(got.model(), Tokenizer(counts).compiled, text, character_classes(), _word_table())
+    tokens = kernel.tag_tokens(got.model(), text, character_classes(), _word_table())
     assert tokens == reference.tagger_tokens(text, weights, transitions, BITS, _is_word)
     assert "".join(tokens) == text
 
@@ -74,7 +74,7 @@ def test_a_trained_tagger_learns_its_teacher():
         tagger.train(compiled, "\n".join(lines), character_classes(), _word_table())
     model = tagger.model()
     new = "庚辛甲乙壬癸子，己丙丁戊😀 ab7"
-    assert kernel.tag_tokens(model, compiled, new, character_classes(), _word_table()) == \
+    assert kernel.tag_tokens(model, new, character_classes(), _word_table()) == \
         ["庚辛", "甲乙", "壬癸子", "，", "己", "丙丁戊", "😀", " ", "ab7"]
 
 
@@ -83,7 +83,7 @@ def test_edges():
     tagger = kernel.Tagger(BITS)
     for text in ["", " ", "\n\n", "，。", "甲", "a\u0301b"]:
         assert tagger.train(compiled, text, character_classes(), _word_table()) == 0
-        assert "".join(kernel.tag_tokens(tagger.model(), compiled, text, character_classes(), _word_table())) == text
+        assert "".join(kernel.tag_tokens(tagger.model(), text, character_classes(), _word_table())) == text
     # invalid UTF-8 is replaced and counted, as everywhere
     assert tagger.train(compiled, b"\xff\xfe\xe7\x94\xb2", character_classes(), _word_table()) == 2
     with pytest.raises(ValueError):

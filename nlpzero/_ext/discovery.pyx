@@ -101,12 +101,12 @@ def count_tokens(CompiledLexicon lexicon not None, text not None, const uint8_t[
     return invalid
 
 
-def count_tagged(TagModel model not None, CompiledLexicon lexicon not None, text not None,
-                 const uint8_t[::1] classes not None, const uint8_t[::1] word_table not None,
-                 KeyCounter counter not None, bint fold_numbers=False):
-    """Segment `text` (str or UTF-8 bytes) with the tagger `model` (over the
-    units `lexicon`'s tokenizer uses) and count the tokens that start with a
-    word character.  Returns the invalid UTF-8 bytes replaced."""
+def count_tagged(TagModel model not None, text not None, const uint8_t[::1] classes not None,
+                 const uint8_t[::1] word_table not None, KeyCounter counter not None,
+                 bint fold_numbers=False):
+    """Segment `text` (str or UTF-8 bytes) with the tagger `model` and count
+    the tokens that start with a word character.  Returns the invalid UTF-8
+    bytes replaced."""
     cdef Py_ssize_t n, i = 0, j, invalid = 0
     cdef Work work = load_text(text, &classes[0], fold_numbers, 0, &n, &invalid)
     cdef const uint8_t *words = &word_table[0]
@@ -117,7 +117,7 @@ def count_tagged(TagModel model not None, CompiledLexicon lexicon not None, text
     sequence_init(&q)
     try:
         with nogil:
-            tag_text(model, lexicon, work, n, &classes[0], words, &q, token_end)
+            tag_text(model, work, n, &classes[0], words, &q, token_end)
             while i < n:
                 j = token_end[i]
                 if _is_word(words, work.s.codes[i]):

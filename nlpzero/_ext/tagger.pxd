@@ -3,7 +3,6 @@
 # share.
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int32_t, int64_t
 
-from nlpzero._ext.trie cimport CompiledLexicon
 from nlpzero._ext.unigram cimport Work
 
 cdef enum:
@@ -42,6 +41,5 @@ cdef Py_ssize_t next_sequence(const uint32_t *codes, Py_ssize_t n, const int32_t
                               const uint8_t *classes, const uint8_t *words, Py_ssize_t i,
                               Sequence *q, int bits) noexcept nogil
 cdef void viterbi(Sequence *q, const float *weights, const float *transitions) noexcept nogil
-cdef Py_ssize_t tag_text(TagModel model, CompiledLexicon lexicon, Work work, Py_ssize_t n,
-                         const uint8_t *classes, const uint8_t *words, Sequence *q,
-                         int32_t *token_end) except -1 nogil
+cdef Py_ssize_t tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
+                         const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil

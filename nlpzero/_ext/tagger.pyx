@@ -18,7 +18,7 @@ from libc.stdlib cimport malloc, free
 from nlpzero._ext.keys cimport mix64
 from nlpzero._ext.text cimport CLASS_SPACE, CODE_POINTS, char_class
 from nlpzero._ext.trie cimport CompiledLexicon
-from nlpzero._ext.unigram cimport NZ_PREFETCH, Work, best_path, load_text
+from nlpzero._ext.unigram cimport NZ_PREFETCH, Work, best_path, fill_units, load_text
 
 import numpy as np
 
@@ -311,16 +311,14 @@ cdef class Tagger:
         return invalid
 
 
-cdef Py_ssize_t tag_text(TagModel model, CompiledLexicon lexicon, Work work, Py_ssize_t n,
-                         const uint8_t *classes, const uint8_t *words, Sequence *q,
-                         int32_t *token_end) except -1 nogil:
+cdef Py_ssize_t tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
+                         const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil:
     """token_end[i] = end of the token the tagger starts at code point i (set
     at token starts only); returns the first token's start (n if none).
     Whitespace runs are tokens of their own."""
     cdef Py_ssize_t i = 0, u, begin, s
     sequence_reserve(q, n)
-    # the units: best_path fills unit_end (the lexicon's own path is not used)
-    best_path(&lexicon.trie, lexicon.whole_runs, &work.s, n, classes)
+    fill_units(&work.s, n, classes)
     while i < n:
         s = i
         while s < n and char_class(classes, work.s.codes[s]) & CLASS_SPACE:
@@ -338,8 +336,8 @@ cdef Py_ssize_t tag_text(TagModel model, CompiledLexicon lexicon, Work work, Py_
     return 0
 
 
-def tag_tokens(TagModel model not None, CompiledLexicon lexicon not None, str text not None,
-               const uint8_t[::1] classes not None, const uint8_t[::1] word_table not None):
+def tag_tokens(TagModel model not None, str text not None, const uint8_t[::1] classes not None,
+               const uint8_t[::1] word_table not None):
     """The tokens of `text` as the tagger segments it (whitespace runs
     included): for tests and inspection; discovery counts them in
     discovery.count_tagged."""
@@ -353,7 +351,7 @@ def tag_tokens(TagModel model not None, CompiledLexicon lexicon not None, str te
     tokens = []
     try:
         with nogil:
-            tag_text(model, lexicon, work, n, &classes[0], &word_table[0], &q, token_end)
+            tag_text(model, work, n, &classes[0], &word_table[0], &q, token_end)
         while i < n:
             tokens.append(text[i:token_end[i]])
             i = token_end[i]

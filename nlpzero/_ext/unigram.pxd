@@ -38,5 +38,6 @@ cdef class Work:
 
 cdef Work load_text(text, const uint8_t *classes, bint fold_numbers, Py_ssize_t out_per_unit,
                     Py_ssize_t *n, Py_ssize_t *invalid)
+cdef void fill_units(Scratch *w, Py_ssize_t n, const uint8_t *classes) noexcept nogil
 cdef void best_path(const Trie *t, bint whole_runs, Scratch *w, Py_ssize_t n,
                     const uint8_t *classes) noexcept nogil

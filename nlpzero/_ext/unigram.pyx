@@ -119,6 +119,55 @@ cdef Work load_text(text, const uint8_t *classes, bint fold_numbers, Py_ssize_t 
     return work
 
 
+cdef inline uint8_t _unit_at(Scratch *w, Py_ssize_t n, const uint8_t *classes, Py_ssize_t i) noexcept nogil:
+    """w.run_end[i], w.unit_end[i] and w.digit_end[i], those right of i being
+    known (so a right-to-left sweep fills them in O(n)); returns i's class."""
+    cdef const uint32_t *text = w.codes
+    cdef int32_t *run_end = w.run_end
+    cdef int32_t *unit_end = w.unit_end
+    cdef int32_t *digit_end = w.digit_end
+    cdef uint8_t c = char_class(classes, text[i]), k
+    # end of the letter/digit run continuing through i (marks included)
+    run_end[i] = i + 1
+    if c & (CLASS_RUN | CLASS_EXTEND) and i + 1 < n:
+        k = char_class(classes, text[i + 1])
+        if k & (CLASS_RUN | CLASS_EXTEND):
+            run_end[i] = run_end[i + 1]
+        elif (c & CLASS_DIGIT and is_decimal_point(text[i + 1]) and i + 2 < n
+              and char_class(classes, text[i + 2]) & CLASS_DIGIT):
+            run_end[i] = run_end[i + 2]
+    # extent of the fallback unit starting at i
+    if c & CLASS_JOINER:
+        unit_end[i] = _extend(text, n, classes, unit_end, i + 2) if i + 1 < n else i + 1
+    elif c & CLASS_EXTEND:
+        unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
+    elif c & CLASS_RUN:
+        unit_end[i] = run_end[i]
+    elif c & CLASS_SPACE:
+        unit_end[i] = unit_end[i + 1] if i + 1 < n and char_class(classes, text[i + 1]) & CLASS_SPACE else i + 1
+    elif c & CLASS_REPEAT and i + 1 < n and text[i + 1] == text[i]:
+        unit_end[i] = unit_end[i + 1]
+    else:
+        unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
+    # end of the number (digits, decimal points between digits) starting at i
+    digit_end[i] = i + 1
+    if c & CLASS_DIGIT and i + 1 < n:
+        if char_class(classes, text[i + 1]) & CLASS_DIGIT:
+            digit_end[i] = digit_end[i + 1]
+        elif (is_decimal_point(text[i + 1]) and i + 2 < n
+              and char_class(classes, text[i + 2]) & CLASS_DIGIT):
+            digit_end[i] = digit_end[i + 2]
+    return c
+
+
+cdef void fill_units(Scratch *w, Py_ssize_t n, const uint8_t *classes) noexcept nogil:
+    """w.run_end, w.unit_end and w.digit_end for all i < n (what best_path
+    computes on its way), without a lexicon."""
+    cdef Py_ssize_t i
+    for i in range(n - 1, -1, -1):
+        _unit_at(w, n, classes, i)
+
+
 cdef void best_path(const Trie *t, bint whole_runs, Scratch *w, Py_ssize_t n,
                     const uint8_t *classes) noexcept nogil:
     """w.next_cut[i] = end of the best token starting at i, for all i < n: jieba's
@@ -139,37 +188,7 @@ cdef void best_path(const Trie *t, bint whole_runs, Scratch *w, Py_ssize_t n,
     cdef Py_ssize_t stack_end[WALK_STACK]
     best[n] = 0.0
     for i in range(n - 1, -1, -1):
-        c = char_class(classes, text[i])
-        # end of the letter/digit run continuing through i (marks included)
-        run_end[i] = i + 1
-        if c & (CLASS_RUN | CLASS_EXTEND) and i + 1 < n:
-            k = char_class(classes, text[i + 1])
-            if k & (CLASS_RUN | CLASS_EXTEND):
-                run_end[i] = run_end[i + 1]
-            elif (c & CLASS_DIGIT and is_decimal_point(text[i + 1]) and i + 2 < n
-                  and char_class(classes, text[i + 2]) & CLASS_DIGIT):
-                run_end[i] = run_end[i + 2]
-        # extent of the fallback unit starting at i, computed right to left in O(1)
-        if c & CLASS_JOINER:
-            unit_end[i] = _extend(text, n, classes, unit_end, i + 2) if i + 1 < n else i + 1
-        elif c & CLASS_EXTEND:
-            unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
-        elif c & CLASS_RUN:
-            unit_end[i] = run_end[i]
-        elif c & CLASS_SPACE:
-            unit_end[i] = unit_end[i + 1] if i + 1 < n and char_class(classes, text[i + 1]) & CLASS_SPACE else i + 1
-        elif c & CLASS_REPEAT and i + 1 < n and text[i + 1] == text[i]:
-            unit_end[i] = unit_end[i + 1]
-        else:
-            unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
-        # end of the number (digits, decimal points between digits) starting at i
-        digit_end[i] = i + 1
-        if c & CLASS_DIGIT and i + 1 < n:
-            if char_class(classes, text[i + 1]) & CLASS_DIGIT:
-                digit_end[i] = digit_end[i + 1]
-            elif (is_decimal_point(text[i + 1]) and i + 2 < n
-                  and char_class(classes, text[i + 2]) & CLASS_DIGIT):
-                digit_end[i] = digit_end[i + 2]
+        c = _unit_at(w, n, classes, i)
         # the walk from i - 4 will first probe the child table of its first
         # character's edge: start that cache miss now, to overlap with this walk
         if i >= 4 and text[i - 4] < ROOT_DIRECT:
