@@ -8,8 +8,9 @@ fragments, de-redundancy), side by side in one run, each in its own process.
 
 Prints one table (wall time including start-up, MB/s, ratio, peak RSS) and a
 sample of the top words each nlpzero method finds that jieba's dictionary lacks;
-a last row runs the default method within --max-memory BUDGET and says whether
-its lexicon is identical to the unbounded one.
+rows under the default method run it within --max-memory BUDGET (saying
+whether its lexicon is identical to the unbounded one) and without
+self-training.
 """
 
 import argparse
@@ -93,21 +94,25 @@ def main():
         peer = run_script(PEER, args.corpus)
         rows.append(("pure-Python Word_Finder (nlp-zero)", peer["seconds"], peer["rss"], peer["words"]))
     with tempfile.TemporaryDirectory() as tmp:
-        for method in ("pairs", "ngram"):
-            out_path = os.path.join(tmp, f"{method}.tsv")
-            cli = ["discover", args.corpus, "--method", method, "-q", "-o", out_path]
-            seconds, rss, _ = run_nlpzero(cli)
+        def discover_row(name, options, out_name):
+            out_path = os.path.join(tmp, out_name)
+            seconds, rss, _ = run_nlpzero(["discover", args.corpus, *options, "-q", "-o", out_path])
             with open(out_path, encoding="utf-8") as f:
                 n_words = sum(1 for line in f if not line.startswith("#"))
-            rows.append((f"nlpzero discover --method {method}", seconds, rss, n_words))
+            rows.append((name, seconds, rss, n_words))
+            return out_path
+
+        for method in ("pairs", "ngram"):
+            discover_row(f"nlpzero discover --method {method}", ["--method", method], f"{method}.tsv")
             _, _, new = run_nlpzero(["discover", args.corpus, "--method", method, "-q", "--exclude-known", "--top", "40"])
             samples[method] = [line.split("\t")[0] for line in new.splitlines()]
-        bounded_path = os.path.join(tmp, "bounded.tsv")
-        seconds, rss, _ = run_nlpzero(["discover", args.corpus, "-q", "--max-memory", args.budget,
-                                       "--temp-dir", tmp, "-o", bounded_path])
-        with open(bounded_path, "rb") as a, open(os.path.join(tmp, "pairs.tsv"), "rb") as b:
-            same = a.read() == b.read()
-        rows.append((f"  same, --max-memory {args.budget}", seconds, rss, -1))
+            if method == "pairs":
+                bounded = discover_row(f"  same, --max-memory {args.budget}",
+                                       ["--max-memory", args.budget, "--temp-dir", tmp], "bounded.tsv")
+                with open(bounded, "rb") as a, open(os.path.join(tmp, "pairs.tsv"), "rb") as b:
+                    same = a.read() == b.read()
+                rows[-1] = rows[-1][:3] + (-1,)
+                discover_row("  same, --no-self-train", ["--no-self-train"], "refined.tsv")
 
     base = rows[0][1] if not args.skip_peer else None
     print(f"word discovery, {os.path.basename(args.corpus)} ({mb:.0f} MB), {os.cpu_count()} cores\n")
