@@ -26,15 +26,11 @@ cdef enum:
     ONLY_S = 8               # the allowed-tags mask of a unit that is not a word character
     ANY_TAG = 15
     EDGE = 0x110001          # the hash of what lies beyond a sequence (no code point)
+    PREFETCH_AHEAD = 8       # units: the pair features' rows are cache misses, started this far ahead
 
 cdef float NEG = -1e30
 
-cdef enum:
-    PREFETCH_AHEAD = 8       # units: the pair features' rows are cache misses, started this far ahead
-
-TAGS = "BMES"
-TEMPLATES = ("previous", "this", "next", "previous+this", "this+next")
-DEFAULT_BITS = 21
+DEFAULT_BITS = 21            # 2**21 rows: collisions rare up to a few hundred million characters
 
 
 cdef inline uint64_t unit_hash(const uint32_t *codes, Py_ssize_t start, Py_ssize_t end) noexcept nogil:
