@@ -321,7 +321,7 @@ class ClusterSource:
         from ._ext.discovery import MAX_STRING
         from .discovery import StringCounts, tagger_bytes
 
-        model = self.engine.share("lexicon", _model_bytes(tokenizer))
+        model = self.engine.share("lexicon", _model_bytes(tokenizer)) if tokenizer is not None else None
         tagger_url = self.engine.share("tagger", tagger_bytes(tagger)) if tagger is not None else None
         results = self.engine.run(label, tasks.count_strings_block,
                                   [(block, kind, model, True, self.engine.parts, self.engine.work_dir,

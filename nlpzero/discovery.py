@@ -468,14 +468,17 @@ def self_train_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = S
     (:func:`refine_lexicon` with `min_count`).  `jobs` threads tag; `seed`
     fixes the orders."""
     lines = source.sample_lines(sample_bytes)
+    if not lines:           # nothing to learn from (a sample can miss the few huge lines of a corpus)
+        log.info("discover: no lines sampled for self-training; the refined lexicon stands")
+        return lexicon
     keep = -(-min_count // 2)
     for round_ in range(1, rounds + 1):
         if round_ > 1:
             lexicon = refine_lexicon(lexicon, source, min_count, rounds=1, jobs=jobs)
         label = f"{round_}/{rounds}"
         model = _train_tagger(lexicon, lines, source, epochs, np.random.default_rng([seed, round_]), label)
-        words, counts = source.count_pass("tagged", Tokenizer(lexicon), jobs, f"discover: tagging {label}",
-                                          keep, 1, tagger=model).items()
+        words, counts = source.count_pass("tagged", None, jobs, f"discover: tagging {label}", keep, 1,
+                                          tagger=model).items()
         lexicon = Lexicon(zip(words, counts.tolist()))
     return lexicon
 
@@ -615,17 +618,17 @@ class _Source:
             return count(corpus, order=order, jobs=jobs, fold_numbers=True, max_memory=self.max_memory,
                          temp_dir=self.temp_dir)
 
-    def count_pass(self, kind: str, tokenizer: Tokenizer, jobs: int, label: str, min_count: int = 1,
+    def count_pass(self, kind: str, tokenizer: Tokenizer | None, jobs: int, label: str, min_count: int = 1,
                    min_single: int = 1, tagger=None) -> StringCounts:
         """Count the corpus's "fragments" (cut at every gap no word of
         `tokenizer` covers), "tokens" (segmented by `tokenizer`) or "tagged"
-        (segmented by the `tagger` model; `tokenizer` unused), in blocks of
+        (segmented by the `tagger` model, no tokenizer), in blocks of
         whole lines on `jobs` threads (a string counter each, spilled as sorted
         runs when it outgrows its share of max_memory); strings seen fewer than
         min_count times (single characters: min_single) are dropped when merging."""
         kernel = {"fragments": _kernel.count_fragments, "tokens": _kernel.count_tokens,
                   "tagged": lambda _, *args: _kernel.count_tagged(tagger, *args)}[kind]
-        compiled = tokenizer.compiled
+        compiled = tokenizer.compiled if tokenizer is not None else None
         classes = character_classes()
         word_table = self.raw.word_chars.table
         counters = [_kernel.string_counter() for _ in range(max(jobs, 1))]

@@ -172,12 +172,12 @@ def sample_lines_block(block: Block, stride: int, data: bytes | None = None) -> 
     return sample_lines(_data(block, data), stride)
 
 
-def count_strings_block(block: Block, kind: str, model_url: str, fold_numbers: bool, parts: int, work_dir: str,
-                        job: str, data: bytes | None = None, tagger_url: str | None = None) -> dict:
+def count_strings_block(block: Block, kind: str, model_url: str | None, fold_numbers: bool, parts: int,
+                        work_dir: str, job: str, data: bytes | None = None, tagger_url: str | None = None) -> dict:
     """Discovery's counting pass over one block: "fragments" (cut where no word
     of the model covers a gap), "tokens" (segment with the model) or "tagged"
-    (segment with the tagger at `tagger_url`); strings
-    of each length written as partition runs.  Returns {"index", "totals" per
+    (segment with the tagger at `tagger_url`; no model); strings of each
+    length written as partition runs.  Returns {"index", "totals" per
     length, "skipped", "files" {(length, part): url}, "invalid", "bytes", "rss"}."""
     from ._ext import discovery
     from .corpus import number_word_chars
@@ -188,10 +188,10 @@ def count_strings_block(block: Block, kind: str, model_url: str, fold_numbers: b
         kernel = lambda _, *args: discovery.count_tagged(tagger, *args)    # noqa: E731
     else:
         kernel = {"fragments": discovery.count_fragments, "tokens": discovery.count_tokens}[kind]
-    tokenizer = load_shared(model_url, "tokenizer")
+    compiled = load_shared(model_url, "tokenizer").compiled if model_url is not None else None
     word_table = number_word_chars(None).table
     counter = discovery.string_counter()
-    invalid = kernel(tokenizer.compiled, _data(block, data), character_classes(), word_table, counter, fold_numbers)
+    invalid = kernel(compiled, _data(block, data), character_classes(), word_table, counter, fold_numbers)
     root = join(work_dir, job, kind)
     files, written, totals = {}, 0, {}
     for cls in range(counter.n_classes):

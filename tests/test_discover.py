@@ -248,3 +248,15 @@ def test_self_training_keeps_the_words_and_can_be_turned_off(tmp_path):
         top = [w for w, _ in lexicon.most_common() if len(w) > 1][:len(planted)]
         assert set(top) == set(planted)
     assert discover(str(path), jobs=1) == trained     # threads do not change it
+
+
+def test_self_training_without_a_sample_keeps_the_refined_lexicon(tmp_path):
+    """A sample can miss every line (a corpus of few huge lines): then there
+    is nothing to learn from, and an untrained tagger must not segment."""
+    path = tmp_path / "corpus.txt"
+    path.write_text("甲乙丙丁" * 50 + "\n", encoding="utf-8")
+    source = dz._Source(Corpus(str(path)))
+    refined = Lexicon({"甲乙": 50, "丙丁": 50, "甲": 1, "乙": 1, "丙": 1, "丁": 1})
+    stride = dz.sample_stride(path.stat().st_size, 0)
+    assert stride > 1 and dz.sample_lines(path.read_bytes(), stride) == []      # this line's CRC is not a multiple
+    assert dz.self_train_lexicon(Lexicon(refined.most_common()), source, 2, sample_bytes=0) == refined
