@@ -105,8 +105,15 @@ def corpus_options(fn):
     fn = click.option("--encoding", default="utf-8", show_default=True,
                       help="Input encoding (gb18030, big5, utf-16-le ...); invalid bytes are replaced "
                            "and reported once per file.")(fn)
-    fn = click.option("-q", "--quiet", is_flag=True, help="No progress bars.")(fn)
+    fn = click.option("-q", "--quiet", is_flag=True, callback=_quiet,
+                      help="No progress bars and no info lines (warnings and errors still show).")(fn)
     return fn
+
+
+def _quiet(ctx, param, value):
+    if value and log.level > logging.DEBUG:      # --verbose wins
+        log.setLevel(logging.WARNING)
+    return value
 
 
 def jobs_option(what: str):

@@ -97,3 +97,19 @@ def _order1_counts(tmp_path):
     path = str(tmp_path / "o1.ngc")
     run("count", str(tmp_path / "ok.txt"), "--order", "1", "-o", path)
     return path
+
+
+def test_quiet_silences_info_lines_not_warnings(tmp_path, novel_text):
+    import subprocess
+    import sys
+    path = tmp_path / "novel.txt"
+    path.write_bytes(novel_text[:20000].encode("utf-8") + b"\xff\n")          # one invalid byte: a warning
+    def stderr(*flags):
+        proc = subprocess.run([sys.executable, "-m", "nlpzero.cli", *flags, "discover", str(path), "--top", "3",
+                               *([] if "--verbose" in flags else ["-q"])],
+                              cwd=tmp_path, capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stderr
+    quiet = stderr()
+    assert "info:" not in quiet and "invalid" in quiet
+    assert "info: discover:" in stderr("--verbose")

@@ -408,7 +408,7 @@ def test_cli_report(tmp_path):
                  encoding="utf-8").read().splitlines()[:400]
     corpus.write_text("\n".join(lines), encoding="utf-8")
     out = tmp_path / "r.html"
-    result = CliRunner().invoke(main, ["report", str(corpus), "-o", str(out), "-q"], catch_exceptions=False)
+    result = CliRunner().invoke(main, ["report", str(corpus), "-o", str(out)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "wrote" in result.output and out.exists() and "<html" in out.read_text(encoding="utf-8")[:2000].lower()
     result = CliRunner().invoke(main, ["report", "-", "-o", str(tmp_path / "s.html")], input="宝玉\n")

@@ -354,8 +354,8 @@ def test_cli_vectors_spilling_gives_the_same_vectors(tmp_path):
                       encoding="utf-8")
     spill_dir = tmp_path / "spill"
     spill_dir.mkdir()
-    common = ["vectors", str(corpus), "--tokenized", "--dim", "8", "--epochs", "2", "--min-count", "1", "-q",
-              "--weighting", "uniform", "--sample", "0", "--threads", "1"]
+    common = ["vectors", str(corpus), "--tokenized", "--dim", "8", "--epochs", "2", "--min-count", "1",
+              "--weighting", "uniform", "--sample", "0", "--threads", "1"]      # not -q: the spill is an info line
     assert run(*common, "-o", str(tmp_path / "a.vec")).exit_code == 0
     result = run(*common, "-o", str(tmp_path / "b.vec"), "--max-memory", "16M", "--temp-dir", str(spill_dir))
     assert result.exit_code == 0, result.output
