@@ -130,8 +130,11 @@ def _stamp(paths) -> str:
     return f"{zlib.crc32(state):08x}{zlib.adler32(state):08x}"
 
 
-def _write_cache(path: str, magic: bytes, header: dict, arrays) -> None:
-    """Write a cache file atomically; a cache that cannot be written is skipped."""
+def _write_cache(path: str, magic: bytes, header: dict, arrays, legacy: str) -> None:
+    """Write a cache file atomically, then remove its stale versions (see
+    cache.remove_stale; `legacy`: earlier versions' names); a cache that
+    cannot be written is skipped."""
+    from .cache import remove_stale
     from .fileio import atomic_output, frame
 
     chunks = []
@@ -142,6 +145,7 @@ def _write_cache(path: str, magic: bytes, header: dict, arrays) -> None:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with atomic_output(path, "wb") as out:
             out.write(frame(magic, CACHE_VERSION, dict(header, byteorder=sys.byteorder), chunks))
+        remove_stale(path, legacy)
     except OSError as exc:
         log.debug("cannot write the cache file %s: %s", path, exc)
 
@@ -204,11 +208,11 @@ def _hmm() -> "_kernel.HMM":
     """finalseg's tables from the installed jieba, parsed once (as data) and cached."""
     if _hmm_cache:
         return _hmm_cache[0]
-    from .cache import cache_dir
+    from .cache import cache_dir, family
 
     directory = os.path.join(jieba_directory(), "finalseg")
     sources = [os.path.join(directory, f"prob_{name}.py") for name in ("start", "trans", "emit")]
-    cached = os.path.join(cache_dir(), f"jieba-hmm-{_stamp(sources)}.bin")
+    cached = os.path.join(cache_dir(), f"{family('jieba-hmm-', directory)}-{_stamp(sources)}.bin")
     n_han = _kernel.HAN_RANGE[1] - _kernel.HAN_RANGE[0] + 1
     tables = None
     found = _read_cache(cached, HMM_MAGIC)
@@ -220,7 +224,8 @@ def _hmm() -> "_kernel.HMM":
             tables = None
     if tables is None:
         tables = _hmm_tables(sources, n_han)
-        _write_cache(cached, HMM_MAGIC, {"format": "nlpzero-jieba-hmm", "han": n_han}, tables)
+        _write_cache(cached, HMM_MAGIC, {"format": "nlpzero-jieba-hmm", "han": n_han}, tables,
+                     r"jieba-hmm-[0-9a-f]{16,24}\.(bin|npz)")
     _hmm_cache.append(_kernel.HMM(*tables))
     return _hmm_cache[0]
 
@@ -256,9 +261,9 @@ class _Dictionary:
     total (duplicate lines counted twice) and the words' counts on demand."""
 
     def __init__(self, path: str):
-        from .cache import cache_dir
+        from .cache import cache_dir, family
 
-        cached = os.path.join(cache_dir(), f"jieba-{os.path.basename(path)}-{_stamp([path])}.bin")
+        cached = os.path.join(cache_dir(), f"{family('jieba-', path)}-{_stamp([path])}.bin")
         found = _read_cache(cached, DICTIONARY_MAGIC)
         self.trie = None
         if found is not None:
@@ -283,7 +288,8 @@ class _Dictionary:
                 "format": "nlpzero-jieba-dictionary", "source": os.path.abspath(path),
                 "words": len(self.counts), "chars": len(self.chars), "total": self.total,
                 "nodes": self.trie.n_nodes, "slot_bytes": len(slots)},
-                [self.offsets, self.counts, self.chars, slots])
+                [self.offsets, self.counts, self.chars, slots],
+                rf"jieba-{re.escape(os.path.basename(path))}-[0-9a-f]{{16,24}}\.(bin|npz)")
         self.words = _kernel.Words(self.trie.n_nodes)
 
     def count(self, word: str):

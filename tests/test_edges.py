@@ -366,3 +366,18 @@ def test_importing_the_unbuilt_source_tree_says_how_to_build(tmp_path):
     shutil.copytree(package, tmp_path / "nlpzero", ignore=shutil.ignore_patterns("*.so", "*.pyd", "*.c"))
     proc = subprocess.run([sys.executable, "-c", "import nlpzero; nlpzero.Tokenizer"], cwd=tmp_path, capture_output=True, text=True)
     assert proc.returncode != 0 and "pip install -e ." in proc.stderr
+
+
+def test_an_edited_dictionarys_old_compiled_model_is_removed(tmp_path, monkeypatch):
+    from nlpzero.cache import compiled_dictionary
+    monkeypatch.setenv("NLPZERO_CACHE_DIR", str(tmp_path / "cache"))
+    words = tmp_path / "words.txt"
+    words.write_text("中国 10\n人民 8\n", encoding="utf-8")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "words.txt-0123456789abcdef01234567.nlpztok").write_bytes(b"old naming")
+    assert compiled_dictionary(str(words)).tokenize("中国人民") == ["中国", "人民"]
+    [first] = os.listdir(tmp_path / "cache")
+    words.write_text("中国人 10\n民 8\n", encoding="utf-8")
+    assert compiled_dictionary(str(words)).tokenize("中国人民") == ["中国人", "民"]
+    [second] = os.listdir(tmp_path / "cache")
+    assert first != second

@@ -165,7 +165,31 @@ def test_a_damaged_or_stale_cache_is_rebuilt(tmp_path, monkeypatch):
     words.write_text("中国人 100\n民 1\n", encoding="utf-8")
     os.utime(words, ns=(1, 2))
     assert importlib.reload(nj).Tokenizer(str(words)).lcut("中国人民", HMM=False) == ["中国人", "民"]
-    assert len(entries()) == 2
+    assert len(entries()) == 1 and entries() != [name]          # the stale one removed
+
+
+def test_stale_and_old_cache_files_are_removed_others_kept(tmp_path, monkeypatch):
+    """A cache file is 35 MB for jieba's dictionary: an edited dictionary, or
+    an earlier nlpzero's naming, must not leave copies behind -- but the
+    caches of another dictionary, even of the same name, stay."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("NLPZERO_CACHE_DIR", str(cache))
+    old = ["jieba-words.txt-f3b77775545668d60bb020be.bin", "jieba-words.txt-49a86421a47f1906.bin",
+           "jieba-words.txt-0123456789abcdef01234567.npz"]
+    kept = ["jieba-other.txt-f3b77775545668d60bb020be.bin", "notes.txt"]
+    for name in old + kept:
+        (cache / name).write_bytes(b"x")
+    first, second = tmp_path / "a" / "words.txt", tmp_path / "b" / "words.txt"
+    for path in (first, second):
+        path.parent.mkdir()
+        path.write_text("中国 10\n人民 8\n", encoding="utf-8")
+    import nlpzero.jieba as nj
+    for path in (first, second):
+        assert importlib.reload(nj).Tokenizer(str(path)).lcut("中国人民", HMM=False) == ["中国", "人民"]
+    names = sorted(os.listdir(cache))
+    assert not set(old) & set(names) and set(kept) <= set(names)
+    assert len([n for n in names if n.startswith("jieba-words.txt-")]) == 2      # one per file
 
 
 def test_a_trie_with_bad_slots_is_refused():
