@@ -129,9 +129,24 @@ cdef Py_ssize_t next_sequence(const uint32_t *codes, Py_ssize_t n, const int32_t
     return i
 
 
-cdef inline bint follows(int previous, int tag) noexcept nogil:
-    """B and M continue a word; E and S end one."""
-    return (previous == TAG_B or previous == TAG_M) == (tag == TAG_M or tag == TAG_E)
+cdef inline void extend(const float *previous, const float *transitions, int first, int tag,
+                        float *score, uint8_t *back) noexcept nogil:
+    """The best way into `tag` from its two possible previous tags, `first`
+    and `first` + 1 (B and M continue a word; E and S end one), the earlier
+    on a tie; score NEG when neither is reachable."""
+    cdef float s
+    cdef int p = -1
+    if previous[first] > NEG:
+        score[0] = previous[first] + transitions[first * N_TAGS + tag]
+        p = first
+    if previous[first + 1] > NEG:
+        s = previous[first + 1] + transitions[(first + 1) * N_TAGS + tag]
+        if p < 0 or s > score[0]:
+            score[0] = s
+            p = first + 1
+    if p < 0:
+        score[0] = NEG
+    back[0] = <uint8_t> max(p, 0)
 
 
 cdef void viterbi(Sequence *q, const float *weights, const float *transitions) noexcept nogil:
@@ -139,10 +154,14 @@ cdef void viterbi(Sequence *q, const float *weights, const float *transitions) n
     q.allowed, the B/M/E/S grammar, and a word starting and ending the sequence.
     Ties go to the lower tag, the earlier path."""
     cdef Py_ssize_t i, n = q.n
-    cdef int t, p, k, best_p
-    cdef float emit, s, best_s
+    cdef int t, k, best_p
+    cdef float best_s
+    cdef float emit[N_TAGS]
     cdef const uint64_t *r
+    cdef const float *w
     cdef float *score = q.score
+    cdef float *here
+    cdef uint8_t *back
     for i in range(min(n, PREFETCH_AHEAD)):
         for k in range(N_TEMPLATES):
             NZ_PREFETCH(&weights[q.rows[i * N_TEMPLATES + k] * N_TAGS])
@@ -151,29 +170,34 @@ cdef void viterbi(Sequence *q, const float *weights, const float *transitions) n
         if i + PREFETCH_AHEAD < n:
             for k in range(N_TEMPLATES):
                 NZ_PREFETCH(&weights[q.rows[(i + PREFETCH_AHEAD) * N_TEMPLATES + k] * N_TAGS])
+        # a feature's four weights are adjacent: all tags at once, each summed in template order
         for t in range(N_TAGS):
-            score[i * N_TAGS + t] = NEG
+            emit[t] = 0.0
+        for k in range(N_TEMPLATES):
+            w = &weights[r[k] * N_TAGS]
+            for t in range(N_TAGS):
+                emit[t] = emit[t] + w[t]
+        here = &score[i * N_TAGS]
+        back = &q.back[i * N_TAGS]
+        if i == 0:
+            here[TAG_B] = emit[TAG_B]
+            here[TAG_M] = NEG
+            here[TAG_E] = NEG
+            here[TAG_S] = emit[TAG_S]
+        else:
+            extend(here - N_TAGS, transitions, TAG_E, TAG_B, &here[TAG_B], &back[TAG_B])
+            extend(here - N_TAGS, transitions, TAG_B, TAG_M, &here[TAG_M], &back[TAG_M])
+            extend(here - N_TAGS, transitions, TAG_B, TAG_E, &here[TAG_E], &back[TAG_E])
+            extend(here - N_TAGS, transitions, TAG_E, TAG_S, &here[TAG_S], &back[TAG_S])
+            for t in range(N_TAGS):
+                if here[t] > NEG:
+                    here[t] = here[t] + emit[t]
+        if i == n - 1:              # a sequence ends a word
+            here[TAG_B] = NEG
+            here[TAG_M] = NEG
+        for t in range(N_TAGS):
             if not (q.allowed[i] >> t) & 1:
-                continue
-            if (i == 0 and (t == TAG_M or t == TAG_E)) or (i == n - 1 and (t == TAG_B or t == TAG_M)):
-                continue
-            emit = 0.0
-            for k in range(N_TEMPLATES):
-                emit = emit + weights[r[k] * N_TAGS + t]
-            if i == 0:
-                score[t] = emit
-                continue
-            best_s = NEG
-            best_p = -1
-            for p in range(N_TAGS):
-                if follows(p, t) and score[(i - 1) * N_TAGS + p] > NEG:
-                    s = score[(i - 1) * N_TAGS + p] + transitions[p * N_TAGS + t]
-                    if best_p < 0 or s > best_s:
-                        best_s = s
-                        best_p = p
-            if best_p >= 0:
-                score[i * N_TAGS + t] = best_s + emit
-                q.back[i * N_TAGS + t] = <uint8_t> best_p
+                here[t] = NEG
     best_p = TAG_S
     best_s = NEG
     for t in range(N_TAGS):
