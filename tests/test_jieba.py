@@ -216,6 +216,13 @@ def test_a_trie_with_bad_slots_is_refused():
     shared = b"".join(struct.pack("=IIIid", *r) for r in records)
     with pytest.raises(ValueError, match="share"):
         trie.CompiledLexicon(chars, offsets, counts, False, 1, shared, built.n_nodes)
+    # ... or at a table overlapping the root's from its second slot: distinct starts, yet n such
+    # edges over one long table would make the empty-slot checks quadratic
+    child[1], child[2] = root[1], root[2] + 1
+    assert child[2] + child[1] + 1 <= len(records) - 1          # inside the array: only the overlap is wrong
+    overlapping = b"".join(struct.pack("=IIIid", *r) for r in records)
+    with pytest.raises(ValueError, match="overlap"):
+        trie.CompiledLexicon(chars, offsets, counts, False, 1, overlapping, built.n_nodes)
 
 
 def test_import_and_cut_need_no_numpy(tmp_path):

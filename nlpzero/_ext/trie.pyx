@@ -245,7 +245,8 @@ cdef class CompiledLexicon:
         saved = <const ChildSlot *> &slots[0]
         # every edge (the root's and each used slot's) must name a table inside
         # the array, of a power-of-two size, holding an empty slot (probes stop);
-        # a table of more than one slot belongs to one edge only, so the checks are linear
+        # tables of more than one slot neither overlap nor are shared (as built),
+        # so each slot is checked once and the checks stay linear
         cdef unsigned char *owned = <unsigned char *> calloc(n_slots, 1)
         if not owned:
             raise MemoryError()
@@ -259,9 +260,10 @@ cdef class CompiledLexicon:
                         or e.node >= n_nodes:
                     raise ValueError("saved trie: an edge points outside the slots")
                 if size > 1:
-                    if owned[e.first]:
-                        raise ValueError("saved trie: two edges share a child table")
-                    owned[e.first] = 1
+                    for k in range(e.first, e.first + size):
+                        if owned[k]:
+                            raise ValueError("saved trie: two edges share or overlap a child table")
+                        owned[k] = 1
                 empty = False
                 for k in range(e.first, e.first + size):
                     if saved[1 + k].ch == EMPTY_CHAR:
