@@ -224,7 +224,7 @@ def _discover(source: "_Source", method, order, min_count, thresholds, refine, j
         lexicon, seen = adapt_base(base, lexicon, source, jobs)
         return annotate(lexicon, seen)
     if self_train:
-        lexicon = self_train_lexicon(lexicon, source, min_count, jobs=jobs)
+        lexicon = self_train_lexicon(lexicon, source, min_count, jobs=jobs, refine=refine)
     return annotate(lexicon)
 
 
@@ -457,7 +457,7 @@ SELF_TRAIN_ROUNDS = 3
 
 def self_train_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = SELF_TRAIN_ROUNDS,
                        epochs: int = SELF_TRAIN_EPOCHS, sample_bytes: int = SELF_TRAIN_SAMPLE,
-                       jobs: int = 1, seed: int = 0) -> Lexicon:
+                       jobs: int = 1, seed: int = 0, refine: bool = True) -> Lexicon:
     """The lexicon re-counted by a self-trained tagger, `rounds` times: an
     averaged perceptron (:mod:`nlpzero._ext.tagger`) learns the lexicon's
     segmentation of a sample of about `sample_bytes` of the corpus (its lines
@@ -465,15 +465,15 @@ def self_train_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = S
     whole corpus, and its tokens seen at least ceil(min_count / 2) times
     (single characters: all) with their counts are the new lexicon.  Before
     each round after the first, the lexicon is refined once
-    (:func:`refine_lexicon` with `min_count`).  `jobs` threads tag; `seed`
-    fixes the orders."""
+    (:func:`refine_lexicon` with `min_count`) unless `refine` is off.  `jobs`
+    threads tag; `seed` fixes the orders."""
     lines = source.sample_lines(sample_bytes)
     if not lines:           # nothing to learn from (a sample can miss the few huge lines of a corpus)
         log.info("discover: no lines sampled for self-training; the refined lexicon stands")
         return lexicon
     keep = -(-min_count // 2)
     for round_ in range(1, rounds + 1):
-        if round_ > 1:
+        if round_ > 1 and refine:
             lexicon = refine_lexicon(lexicon, source, min_count, rounds=1, jobs=jobs)
         label = f"{round_}/{rounds}"
         model = _train_tagger(lexicon, lines, source, epochs, np.random.default_rng([seed, round_]), label)
@@ -489,11 +489,15 @@ def sample_stride(total_bytes: int, budget: int) -> int:
 
 
 def sample_lines(data: bytes, stride: int) -> list[bytes]:
-    """The non-blank lines of `data` (UTF-8) whose CRC-32 is a multiple of
-    `stride` (all when it is 1): a sample that does not depend on how the
-    corpus was cut into blocks, so the cluster draws the same one."""
-    lines = [line for line in data.split(b"\n") if line.strip()]
-    return lines if stride == 1 else [line for line in lines if zlib.crc32(line) % stride == 0]
+    """The lines of `data` (UTF-8) whose CRC-32 is a multiple of `stride`
+    (all when it is 1) and that hold more than whitespace: a sample that does
+    not depend on how the corpus was cut into blocks of lines, so the cluster
+    draws the same one (except where the local engine cuts a line of over
+    4 MB into pieces)."""
+    lines = data.split(b"\n")
+    if stride > 1:
+        lines = [line for line in lines if zlib.crc32(line) % stride == 0]
+    return [line for line in lines if line.decode("utf-8", "replace").strip()]
 
 
 TAGGER_MAGIC = b"NLPZTAG\0"

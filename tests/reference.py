@@ -72,7 +72,7 @@ def _attached(text: str, j: int) -> int:
     """Position after the marks / joiner sequences starting at j."""
     n = len(text)
     while j < n and char_class(text[j]) & EXTEND:
-        j = j + 2 if char_class(text[j]) & JOINER and j + 1 < n else j + 1
+        j = j + 2 if char_class(text[j]) & JOINER and j + 1 < n and not char_class(text[j + 1]) & SPACE else j + 1
     return min(j, n)
 
 
@@ -91,9 +91,9 @@ def fallback_end(text: str, i: int) -> int:
                 j += 2
             else:
                 return j + 1
-    if c & SPACE:
+    if c & SPACE:                           # a run of whitespace, ended by a line feed
         j = i + 1
-        while j < n and char_class(text[j]) & SPACE:
+        while j < n and text[j - 1] != "\n" and char_class(text[j]) & SPACE:
             j += 1
         return j
     j = i + 1
@@ -182,7 +182,7 @@ def unigram_tokenize(text: str, counts: dict, whole_runs: bool = True) -> list:
             candidate = unknown + best[end]
             if not has_word or candidate > score or (candidate == score and end > j):
                 score, j = candidate, end
-        if i > 0 and text[i - 1] == "\n" and not char_class(text[i]) & (SPACE | EXTEND):
+        if i > 0 and text[i - 1] == "\n":
             score = 0.0             # a line's path does not depend on the lines after it
         best[i], cut[i] = score, j
     tokens, i = [], 0

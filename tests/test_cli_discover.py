@@ -113,3 +113,16 @@ def test_quiet_silences_info_lines_not_warnings(tmp_path, novel_text):
     quiet = stderr()
     assert "info:" not in quiet and "invalid" in quiet
     assert "info: discover:" in stderr("--verbose")
+
+
+def test_lines_ending_in_a_joiner_or_indented(tmp_path, novel_text):
+    """Lines ending in U+200D (a joiner used to take the line feed into its
+    unit, and self-training then counted a word holding it) and indented lines."""
+    path = tmp_path / "zwj.txt"
+    lines = novel_text[:30000].splitlines()
+    path.write_text("\n".join(("\u3000\u3000" + line + "\u200d") if i % 2 else line
+                              for i, line in enumerate(lines)) + "\n", encoding="utf-8")
+    out = tmp_path / "lexicon.tsv"
+    result = run("discover", str(path), "-q", "-o", str(out))
+    assert result.exit_code == 0, result.output
+    assert "宝玉" in Lexicon.load(str(out))

@@ -77,6 +77,17 @@ def test_discovery_equals_the_local_engines(client, corpus, small_blocks):
     assert remote == local and remote.scores == local.scores and "宝玉" in local
 
 
+
+def test_discovery_of_indented_lines_equals_the_local_engines(client, corpus, tmp_path, small_blocks):
+    """Indented lines (\u3000\u3000, as Chinese prose is set): each line's
+    segmentation must not depend on the lines after it in its block, or the
+    cluster's blocks and the local engine's give different lexicons."""
+    indented = tmp_path / "indented.txt"
+    with open(corpus, encoding="utf-8") as f:
+        indented.write_text("".join("\u3000\u3000" + line for line in f), encoding="utf-8")
+    assert nlpzero.discover(str(indented), client=client) == nlpzero.discover(str(indented))
+
+
 def test_tokens_are_byte_identical(client, corpus, tmp_path, small_blocks):
     lexicon = tmp_path / "lex.tsv"
     nlpzero.discover(corpus).save(str(lexicon))

@@ -89,7 +89,27 @@ def test_edges():
     with pytest.raises(ValueError):
         kernel.Tagger(4)
     with pytest.raises(ValueError):
+        kernel.Tagger(30)                # (1 << 30) * 4 would overflow a C int
+    with pytest.raises(ValueError):
         kernel.TagModel(np.zeros(3, dtype=np.float32), np.zeros(16, dtype=np.float32), BITS)
+    with pytest.raises(TypeError):
+        kernel.TagModel.__new__(kernel.TagModel)      # no model without its weights
+    model = tagger.model()
+    model.__init__(np.zeros(1024, dtype=np.float32), np.zeros(16, dtype=np.float32), 8)
+    assert model.bits == BITS            # set once, before any use: pointers in use cannot dangle
+    with pytest.raises(ValueError, match="too short"):
+        kernel.tag_tokens(model, "中文", character_classes(), np.ones(1, dtype=np.uint8))
+    with pytest.raises(ValueError, match="too short"):
+        tagger.train(compiled, "中文", character_classes()[:10], _word_table())
+
+
+def test_no_token_crosses_a_line_feed():
+    """A joiner attaches no whitespace, and a whitespace run ends at a line
+    feed: tokens holding a line feed would be refused by the Lexicon."""
+    tokens = kernel.tag_tokens(kernel.Tagger(BITS).model(), "甲乙\u200d\n丙丁\n\u200d\t甲\n\u3000\u3000乙",
+                               character_classes(), _word_table())
+    assert all(t == "\n" or "\n" not in t for t in tokens)
+    assert "\u3000\u3000" in tokens
 
 
 def test_teacher_words_across_a_mark_or_a_space_end_at_them():

@@ -274,6 +274,7 @@ def test_a_line_segments_alike_whatever_follows_it():
     tokenizer = Tokenizer(counts)
     alone = list(tokenizer.tokenize("甲乙"))
     for k in range(40):
-        text = "甲乙\n" + "丙" * k
-        assert list(tokenizer.tokenize(text))[:2] == alone
-        assert reference.unigram_tokenize(text, counts)[:2] == alone
+        for indent in ("", "\u3000\u3000", " ", "\u0301", "\n"):      # indented lines, a mark, a blank line
+            text = "甲乙\n" + indent + "丙" * k
+            assert list(tokenizer.tokenize(text))[:2] == alone
+            assert reference.unigram_tokenize(text, counts)[:2] == alone

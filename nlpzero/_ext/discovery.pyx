@@ -14,7 +14,7 @@ from nlpzero._ext.keys cimport (MAX_KEY_CHARS, MAX_WIDTH, N_BUCKETS, bucket_of, 
 from nlpzero._ext.runs cimport KeyCounter
 from nlpzero._ext.text cimport CLASS_RUN, CODE_POINTS, char_class
 from nlpzero._ext.trie cimport ChildSlot, CompiledLexicon, trie_start, trie_step
-from nlpzero._ext.tagger cimport Sequence, TagModel, sequence_init, sequence_release, tag_text
+from nlpzero._ext.tagger cimport Sequence, TagModel, check_tables, sequence_init, sequence_release, tag_text
 from nlpzero._ext.unigram cimport Work, best_path, load_text
 
 import numpy as np
@@ -108,6 +108,7 @@ def count_tagged(TagModel model not None, text not None, const uint8_t[::1] clas
     the tokens that start with a word character.  Returns the invalid UTF-8
     bytes replaced."""
     cdef Py_ssize_t n, i = 0, j, invalid = 0
+    check_tables(classes, word_table)
     cdef Work work = load_text(text, &classes[0], fold_numbers, 0, &n, &invalid)
     cdef const uint8_t *words = &word_table[0]
     cdef int32_t *token_end = <int32_t *> malloc((n + 1) * sizeof(int32_t))

@@ -41,5 +41,6 @@ cdef Py_ssize_t next_sequence(const uint32_t *codes, Py_ssize_t n, const int32_t
                               const uint8_t *classes, const uint8_t *words, Py_ssize_t i,
                               Sequence *q, int bits) noexcept nogil
 cdef void viterbi(Sequence *q, const float *weights, const float *transitions) noexcept nogil
+cdef int check_tables(const uint8_t[::1] classes, const uint8_t[::1] word_table) except -1
 cdef Py_ssize_t tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
                          const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil

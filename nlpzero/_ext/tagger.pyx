@@ -16,7 +16,7 @@ from libc.stdint cimport uint8_t, uint32_t, uint64_t, int32_t, int64_t
 from libc.stdlib cimport malloc, free
 
 from nlpzero._ext.keys cimport mix64
-from nlpzero._ext.text cimport CLASS_SPACE, CODE_POINTS, char_class
+from nlpzero._ext.text cimport CLASS_SPACE, CLASS_TABLE_SIZE, CODE_POINTS, char_class
 from nlpzero._ext.trie cimport CompiledLexicon
 from nlpzero._ext.unigram cimport NZ_PREFETCH, Work, best_path, fill_units, load_text
 
@@ -31,6 +31,21 @@ cdef enum:
 cdef float NEG = -1e30
 
 DEFAULT_BITS = 21            # 2**21 rows: collisions rare up to a few hundred million characters
+MAX_BITS = 26
+
+
+cdef int check_tables(const uint8_t[::1] classes, const uint8_t[::1] word_table) except -1:
+    """The kernels index the class table by code point up to CLASS_TABLE_SIZE
+    and the word table up to CODE_POINTS."""
+    if classes.shape[0] < CLASS_TABLE_SIZE or word_table.shape[0] < CODE_POINTS:
+        raise ValueError("the character class and word tables are too short")
+    return 0
+
+
+cdef Py_ssize_t rows_of(int bits) except -1:
+    if not 8 <= bits <= MAX_BITS:
+        raise ValueError(f"bits must be between 8 and {MAX_BITS}")
+    return (<Py_ssize_t> 1) << bits
 
 
 cdef inline uint64_t unit_hash(const uint32_t *codes, Py_ssize_t start, Py_ssize_t end) noexcept nogil:
@@ -214,10 +229,11 @@ cdef class TagModel:
     """Frozen (averaged) weights for tagging: float32 rows of N_TAGS weights,
     2**bits of them, and the N_TAGS x N_TAGS transitions."""
 
-    def __init__(self, weights, transitions, int bits):
+    def __cinit__(self, weights, transitions, int bits):
+        # __cinit__ runs once, before any use: the pointers below can never dangle
         weights = np.ascontiguousarray(weights, dtype=np.float32).reshape(-1)
         transitions = np.ascontiguousarray(transitions, dtype=np.float32).reshape(-1)
-        if not 8 <= bits <= 30 or weights.shape[0] != (1 << bits) * N_TAGS or transitions.shape[0] != N_TAGS * N_TAGS:
+        if weights.shape[0] != rows_of(bits) * N_TAGS or transitions.shape[0] != N_TAGS * N_TAGS:
             raise ValueError("tagger weights of the wrong shape")
         cdef const float[::1] wv = weights
         cdef const float[::1] tv = transitions
@@ -242,12 +258,11 @@ cdef class Tagger:
     cdef readonly int64_t mistakes       # of them, tagged otherwise than the teacher's segmentation
     cdef object _weights, _sums, _transitions, _transition_sums
 
-    def __init__(self, int bits=DEFAULT_BITS):
-        if not 8 <= bits <= 30:
-            raise ValueError("bits must be between 8 and 30")
+    def __cinit__(self, int bits=DEFAULT_BITS):
+        cdef Py_ssize_t rows = rows_of(bits)
         self.bits = bits
-        self._weights = np.zeros((1 << bits) * N_TAGS, dtype=np.float32)
-        self._sums = np.zeros((1 << bits) * N_TAGS, dtype=np.float64)
+        self._weights = np.zeros(rows * N_TAGS, dtype=np.float32)
+        self._sums = np.zeros(rows * N_TAGS, dtype=np.float64)
         self._transitions = np.zeros(N_TAGS * N_TAGS, dtype=np.float32)
         self._transition_sums = np.zeros(N_TAGS * N_TAGS, dtype=np.float64)
         self.examples = 1
@@ -264,6 +279,7 @@ cdef class Tagger:
         segmentation `teacher` gives it, the weights move toward the teacher's
         tags.  Returns the invalid UTF-8 bytes replaced."""
         cdef Py_ssize_t n, i = 0, k, u, invalid = 0
+        check_tables(classes, word_table)
         cdef Work work = load_text(text, &classes[0], fold_numbers, 0, &n, &invalid)
         cdef const uint8_t *words = &word_table[0]
         cdef float[::1] w = self._weights
@@ -334,8 +350,8 @@ cdef class Tagger:
 cdef Py_ssize_t tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
                          const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil:
     """token_end[i] = end of the token the tagger starts at code point i (set
-    at token starts only); returns the first token's start (n if none).
-    Whitespace runs are tokens of their own."""
+    at token starts only, so every token start from 0 on); whitespace runs are
+    tokens of their own.  Returns 0."""
     cdef Py_ssize_t i = 0, u, begin, s
     sequence_reserve(q, n)
     fill_units(&work.s, n, classes)
@@ -362,6 +378,7 @@ def tag_tokens(TagModel model not None, str text not None, const uint8_t[::1] cl
     included): for tests and inspection; discovery counts them in
     discovery.count_tagged."""
     cdef Py_ssize_t n, i = 0, invalid = 0
+    check_tables(classes, word_table)
     cdef Work work = load_text(text, &classes[0], False, 0, &n, &invalid)
     cdef int32_t *token_end = <int32_t *> malloc((n + 1) * sizeof(int32_t))
     cdef Sequence q

@@ -136,15 +136,18 @@ cdef inline uint8_t _unit_at(Scratch *w, Py_ssize_t n, const uint8_t *classes, P
         elif (c & CLASS_DIGIT and is_decimal_point(text[i + 1]) and i + 2 < n
               and char_class(classes, text[i + 2]) & CLASS_DIGIT):
             run_end[i] = run_end[i + 2]
-    # extent of the fallback unit starting at i
+    # extent of the fallback unit starting at i; a joiner attaches no whitespace, and a
+    # whitespace run ends at a line feed, so no unit crosses into a line (see best_path)
     if c & CLASS_JOINER:
-        unit_end[i] = _extend(text, n, classes, unit_end, i + 2) if i + 1 < n else i + 1
+        unit_end[i] = _extend(text, n, classes, unit_end, i + 2) if (
+            i + 1 < n and not char_class(classes, text[i + 1]) & CLASS_SPACE) else i + 1
     elif c & CLASS_EXTEND:
         unit_end[i] = _extend(text, n, classes, unit_end, i + 1)
     elif c & CLASS_RUN:
         unit_end[i] = run_end[i]
     elif c & CLASS_SPACE:
-        unit_end[i] = unit_end[i + 1] if i + 1 < n and char_class(classes, text[i + 1]) & CLASS_SPACE else i + 1
+        unit_end[i] = unit_end[i + 1] if (i + 1 < n and text[i] != 10
+                                          and char_class(classes, text[i + 1]) & CLASS_SPACE) else i + 1
     elif c & CLASS_REPEAT and i + 1 < n and text[i + 1] == text[i]:
         unit_end[i] = unit_end[i + 1]
     else:
@@ -232,11 +235,12 @@ cdef void best_path(const Trie *t, bint whole_runs, Scratch *w, Py_ssize_t n,
             if not has_word or candidate > score or (candidate == score and unit_end[i] > j):
                 score = candidate
                 j = unit_end[i]
-        # a line starting at i that no token crosses into: its path must not
-        # depend on the text after it, which a suffix score added to every
-        # candidate would do through rounding (ties broken differently) -- so
-        # any cut of a corpus into blocks of lines segments it alike
-        if i > 0 and text[i - 1] == 10 and not (c & (CLASS_SPACE | CLASS_EXTEND)):
+        # a line starts at i, and no token crosses into it (no word holds a line
+        # feed, and a fallback unit ends at one): its path must not depend on
+        # the text after it, which a suffix score added to every candidate would
+        # do through rounding (ties broken differently) -- so any cut of a
+        # corpus into blocks of lines segments it alike
+        if i > 0 and text[i - 1] == 10:
             score = 0.0
         best[i] = score
         next_cut[i] = <int32_t> j
