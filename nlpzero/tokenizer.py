@@ -11,11 +11,12 @@ Text that no lexicon word covers is grouped by character class:
 * a run of letters and digits (any alphabetic script, half- or full-width,
   with a decimal point between digits: "iPhone12", "3.14", "１９９８") is one
   token unless the lexicon has a better path through it;
-* a run of whitespace is one token; a run of one repeated punctuation mark or
+* a run of whitespace, up to and including a line feed, is one token (so no
+  token crosses into a line); a run of one repeated punctuation mark or
   symbol ("——", "……", "！！") is one token; other marks are tokens of their own;
 * any other character (an ideograph, kana, an emoji) is a token by itself;
 * combining marks, variation selectors and zero-width-joiner sequences stay
-  attached to the character before them.
+  attached to the character before them (a joiner attaches no whitespace).
 
 Model files (``Tokenizer.save``) are self-contained and versioned:
 

@@ -6,7 +6,7 @@ best[i] = max over edges (i, j) of ln p(word) + best[j], ties to the longer
 edge -- with the same floating-point operations, so equal lexicons give equal
 paths.  Besides lexicon words, position i has one *fallback* edge scored
 ln(1/total): the character class table decides its extent (a run of letters and
-digits, a run of whitespace, a run of one repeated mark, or one character),
+digits, a run of whitespace up to a line feed, a run of one repeated mark, or one character),
 always with its trailing combining marks and zero-width-joiner sequences.  An
 ideograph-like character that starts some lexicon word has no fallback edge (as
 in jieba), so known words win.  With the lexicon's `whole_runs`, no word may
