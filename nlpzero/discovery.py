@@ -553,6 +553,15 @@ def _segment_counts(tokenizer: Tokenizer, source, jobs: int = 1, label: str = "d
 
 # ------------------------------------------------------------------ corpus access
 
+def counting_kernel(kind: str, tagger=None):
+    """The kernel of a counting pass (see _Source.count_pass), called as
+    kernel(compiled lexicon or None, block, classes, word table, counter, fold numbers);
+    the local engine and the cluster's tasks both take it from here."""
+    if kind == "tagged":
+        return lambda _, *args: _kernel.count_tagged(tagger, *args)
+    return {"fragments": _kernel.count_fragments, "tokens": _kernel.count_tokens}[kind]
+
+
 class StringCounts:
     """What a counting pass found: (rows, offsets) per string length, and the
     number of characters counted (kept or not)."""
@@ -630,11 +639,10 @@ class _Source:
         whole lines on `jobs` threads (a string counter each, spilled as sorted
         runs when it outgrows its share of max_memory); strings seen fewer than
         min_count times (single characters: min_single) are dropped when merging."""
-        kernel = {"fragments": _kernel.count_fragments, "tokens": _kernel.count_tokens,
-                  "tagged": lambda _, *args: _kernel.count_tagged(tagger, *args)}[kind]
+        kernel = counting_kernel(kind, tagger)
         compiled = tokenizer.compiled if tokenizer is not None else None
         classes = character_classes()
-        word_table = self.raw.word_chars.table
+        word_table = self.word_table
         counters = [_kernel.string_counter() for _ in range(max(jobs, 1))]
         free = list(counters)
         lock = threading.Lock()

@@ -181,13 +181,10 @@ def count_strings_block(block: Block, kind: str, model_url: str | None, fold_num
     length, "skipped", "files" {(length, part): url}, "invalid", "bytes", "rss"}."""
     from ._ext import discovery
     from .corpus import number_word_chars
+    from .discovery import counting_kernel
     from .text import character_classes
 
-    if kind == "tagged":
-        tagger = load_shared(tagger_url, "tagger")
-        kernel = lambda _, *args: discovery.count_tagged(tagger, *args)    # noqa: E731
-    else:
-        kernel = {"fragments": discovery.count_fragments, "tokens": discovery.count_tokens}[kind]
+    kernel = counting_kernel(kind, load_shared(tagger_url, "tagger") if kind == "tagged" else None)
     compiled = load_shared(model_url, "tokenizer").compiled if model_url is not None else None
     word_table = number_word_chars(None).table
     counter = discovery.string_counter()
