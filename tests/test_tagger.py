@@ -152,3 +152,28 @@ def test_the_training_sample_does_not_depend_on_the_blocks(lines, stride, cut):
     parts = lines[:cut], lines[cut:]
     assert whole == [line for part in parts for line in sample_lines("\n".join(part).encode(), stride)]
     assert all(line.strip() for line in whole)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(texts, min_size=1, max_size=4), lexicons, texts)
+def test_tagged_token_counts_match_reference(texts, counts, text):
+    """discovery.count_tagged, the path discovery takes (UTF-8 bytes, numbers
+    folded): the tokens the reference tagger gives the folded text that start
+    with a word character, counted."""
+    import collections
+    from nlpzero._ext import discovery as counting, runs
+    got, expected = _train_both(texts, counts)
+    counter = counting.string_counter()
+    assert counting.count_tagged(got.model(), text.encode("utf-8", "surrogatepass"), character_classes(),
+                                 _word_table(), counter, True) == 0
+    found = {}
+    for cls in range(counter.n_classes):
+        if counter.size(cls):
+            rows, _ = counter.take(cls)
+            found.update(zip(runs.unpack_strings(np.ascontiguousarray(rows), cls + 1), rows[:, -1].tolist()))
+    folded = reference.fold_numbers(text)
+    weights, transitions = expected.model()
+    tokens = [t for t in reference.tagger_tokens(folded, weights, transitions, BITS, _is_word) if _is_word(t[0])]
+    # a string longer than a key holds is never a word: only tallied as skipped
+    assert found == dict(collections.Counter(t for t in tokens if len(t) <= counting.MAX_STRING))
+    assert counter.skipped == sum(len(t) for t in tokens if len(t) > counting.MAX_STRING)

@@ -1,7 +1,7 @@
 # Discovery's self-trained tagger (tagger.pyx): the frozen model and the
 # per-sequence work that training (tagger.pyx) and counting (discovery.pyx)
 # share.
-from libc.stdint cimport uint8_t, uint32_t, uint64_t, int32_t, int64_t
+from libc.stdint cimport uint8_t, uint32_t, uint64_t, int32_t
 
 from nlpzero._ext.unigram cimport Work
 
@@ -42,5 +42,5 @@ cdef Py_ssize_t next_sequence(const uint32_t *codes, Py_ssize_t n, const int32_t
                               Sequence *q, int bits) noexcept nogil
 cdef void viterbi(Sequence *q, const float *weights, const float *transitions) noexcept nogil
 cdef int check_tables(const uint8_t[::1] classes, const uint8_t[::1] word_table) except -1
-cdef Py_ssize_t tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
-                         const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil
+cdef int tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
+                  const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil

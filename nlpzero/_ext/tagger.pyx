@@ -13,7 +13,7 @@ neighbours and the two adjacent pairs (five templates), hashed into
 table."""
 
 from libc.stdint cimport uint8_t, uint32_t, uint64_t, int32_t, int64_t
-from libc.stdlib cimport malloc, free
+from libc.stdlib cimport calloc, malloc, free
 
 from nlpzero._ext.keys cimport mix64
 from nlpzero._ext.text cimport CLASS_SPACE, CLASS_TABLE_SIZE, CODE_POINTS, char_class
@@ -286,7 +286,7 @@ cdef class Tagger:
         cdef double[::1] sums = self._sums
         cdef float[::1] tw = self._transitions
         cdef double[::1] tsums = self._transition_sums
-        cdef uint8_t *ends = <uint8_t *> malloc(n + 1)
+        cdef uint8_t *ends = <uint8_t *> calloc(n + 1, 1)
         cdef Sequence q
         cdef int g, p, gp, pp
         cdef double clock
@@ -300,8 +300,6 @@ cdef class Tagger:
                 sequence_reserve(&q, n)
                 best_path(&teacher.trie, teacher.whole_runs, &work.s, n, &classes[0])
                 # ends[k]: the teacher ends a token after code point k
-                for k in range(n):
-                    ends[k] = 0
                 k = 0
                 while k < n:
                     k = work.s.next_cut[k]
@@ -347,11 +345,11 @@ cdef class Tagger:
         return invalid
 
 
-cdef Py_ssize_t tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
-                         const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil:
+cdef int tag_text(TagModel model, Work work, Py_ssize_t n, const uint8_t *classes,
+                  const uint8_t *words, Sequence *q, int32_t *token_end) except -1 nogil:
     """token_end[i] = end of the token the tagger starts at code point i (set
     at token starts only, so every token start from 0 on); whitespace runs are
-    tokens of their own.  Returns 0."""
+    tokens of their own."""
     cdef Py_ssize_t i = 0, u, begin, s
     sequence_reserve(q, n)
     fill_units(&work.s, n, classes)
