@@ -89,29 +89,33 @@ def main():
     if not os.path.exists(args.corpus):
         sys.exit(f"bench_discover: {args.corpus}: no such file")
     mb = os.path.getsize(args.corpus) / 1e6
-    rows, samples = [], {}
+    rows, samples, same = [], {}, None
     if not args.skip_peer:
         peer = run_script(PEER, args.corpus)
         rows.append(("pure-Python Word_Finder (nlp-zero)", peer["seconds"], peer["rss"], peer["words"]))
     with tempfile.TemporaryDirectory() as tmp:
-        def discover_row(name, options, out_name):
+        def discover_row(name, options, out_name, same_as=None):
+            """A row for one run; with `same_as` (an earlier output), words is -1
+            and `same` says whether the two lexicons are byte-identical."""
+            nonlocal same
             out_path = os.path.join(tmp, out_name)
             seconds, rss, _ = run_nlpzero(["discover", args.corpus, *options, "-q", "-o", out_path])
-            with open(out_path, encoding="utf-8") as f:
-                n_words = sum(1 for line in f if not line.startswith("#"))
+            with open(out_path, "rb") as f:
+                data = f.read()
+            if same_as is None:
+                n_words = sum(1 for line in data.decode("utf-8").splitlines() if not line.startswith("#"))
+            else:
+                with open(os.path.join(tmp, same_as), "rb") as f:
+                    same, n_words = f.read() == data, -1
             rows.append((name, seconds, rss, n_words))
-            return out_path
 
         for method in ("pairs", "ngram"):
             discover_row(f"nlpzero discover --method {method}", ["--method", method], f"{method}.tsv")
             _, _, new = run_nlpzero(["discover", args.corpus, "--method", method, "-q", "--exclude-known", "--top", "40"])
             samples[method] = [line.split("\t")[0] for line in new.splitlines()]
             if method == "pairs":
-                bounded = discover_row(f"  same, --max-memory {args.budget}",
-                                       ["--max-memory", args.budget, "--temp-dir", tmp], "bounded.tsv")
-                with open(bounded, "rb") as a, open(os.path.join(tmp, "pairs.tsv"), "rb") as b:
-                    same = a.read() == b.read()
-                rows[-1] = rows[-1][:3] + (-1,)
+                discover_row(f"  same, --max-memory {args.budget}", ["--max-memory", args.budget, "--temp-dir", tmp],
+                             "bounded.tsv", same_as="pairs.tsv")
                 discover_row("  same, --no-self-train", ["--no-self-train"], "refined.tsv")
 
     base = rows[0][1] if not args.skip_peer else None
