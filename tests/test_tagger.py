@@ -177,3 +177,23 @@ def test_tagged_token_counts_match_reference(texts, counts, text):
     # a string longer than a key holds is never a word: only tallied as skipped
     assert found == dict(collections.Counter(t for t in tokens if len(t) <= counting.MAX_STRING))
     assert counter.skipped == sum(len(t) for t in tokens if len(t) > counting.MAX_STRING)
+
+
+def test_averaging_makes_no_float64_temporaries():
+    """model() averages into float32 directly: training's peak stays at
+    TRAINING_BYTES_PER_ROW per row, the same values as NumPy's float64 route."""
+    import tracemalloc
+    tagger = kernel.Tagger(16)
+    compiled = Tokenizer({"甲乙": 3, "丙": 1}).compiled
+    for _ in range(3):
+        tagger.train(compiled, "甲乙丙，甲乙丙丙。乙甲", character_classes(), _word_table())
+    tracemalloc.start()
+    model = tagger.model()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    rows = 1 << 16
+    assert peak < rows * 4 * 4 * 1.25            # the model's float32 weights, nothing of float64's size
+    assert kernel.TRAINING_BYTES_PER_ROW == 64
+    weights, _ = model.arrays()
+    assert weights.dtype == np.float32 and weights.shape == (rows * 4,)
+    assert np.count_nonzero(weights) > 0

@@ -32,6 +32,11 @@ cdef float NEG = -1e30
 
 DEFAULT_BITS = 21            # 2**21 rows: collisions rare up to a few hundred million characters
 MAX_BITS = 26
+MIN_BITS = 8
+# bytes per row while training: the weights (float32) and their sums (float64),
+# and at the end the frozen model (float32) made from them.  The tagger's size is
+# fixed, not taken from --max-memory: the lexicon must not depend on the budget.
+TRAINING_BYTES_PER_ROW = N_TAGS * (4 + 8 + 4)
 
 
 cdef int check_tables(const uint8_t[::1] classes, const uint8_t[::1] word_table) except -1:
@@ -43,8 +48,8 @@ cdef int check_tables(const uint8_t[::1] classes, const uint8_t[::1] word_table)
 
 
 cdef Py_ssize_t rows_of(int bits) except -1:
-    if not 8 <= bits <= MAX_BITS:
-        raise ValueError(f"bits must be between 8 and {MAX_BITS}")
+    if not MIN_BITS <= bits <= MAX_BITS:
+        raise ValueError(f"bits must be between {MIN_BITS} and {MAX_BITS}")
     return (<Py_ssize_t> 1) << bits
 
 
@@ -248,6 +253,17 @@ cdef class TagModel:
         return self.weights_array, self.transitions_array
 
 
+cdef object _averaged(const float[::1] weights, const double[::1] sums, int64_t examples):
+    """weights - sums / examples, as float32."""
+    out = np.empty(weights.shape[0], dtype=np.float32)
+    cdef float[::1] o = out
+    cdef Py_ssize_t i
+    cdef double c = <double> examples
+    for i in range(weights.shape[0]):
+        o[i] = <float> (weights[i] - sums[i] / c)
+    return out
+
+
 cdef class Tagger:
     """An averaged perceptron being trained (Collins 2002): weights, and the
     sums of each update times the clock at which it was made, from which
@@ -268,9 +284,11 @@ cdef class Tagger:
         self.examples = 1
 
     def model(self):
-        """The averaged weights, frozen."""
-        c = float(self.examples)
-        return TagModel(self._weights - self._sums / c, self._transitions - self._transition_sums / c, self.bits)
+        """The averaged weights, frozen (made in place of NumPy's float64
+        temporaries, so training's arrays plus the model stay within
+        TRAINING_BYTES_PER_ROW per row)."""
+        return TagModel(_averaged(self._weights, self._sums, self.examples),
+                        _averaged(self._transitions, self._transition_sums, self.examples), self.bits)
 
     def train(self, CompiledLexicon teacher not None, text not None, const uint8_t[::1] classes not None,
               const uint8_t[::1] word_table not None, bint fold_numbers=False):
