@@ -18,6 +18,7 @@ every other id is prefixed with its chart's name.
 from __future__ import annotations
 
 import contextlib
+import importlib
 import io
 import logging
 import os
@@ -50,7 +51,7 @@ def require_matplotlib():
     """The matplotlib module, or an InputError naming the extra to install."""
     try:
         import matplotlib
-        from matplotlib.backends import backend_svg  # noqa: F401  (the backend the charts use)
+        importlib.import_module("matplotlib.backends.backend_svg")      # the backend the charts use
     except ImportError:
         raise InputError(f"the report needs matplotlib for its charts: {INSTALL_HINT}") from None
     return matplotlib

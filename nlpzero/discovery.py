@@ -273,12 +273,12 @@ def adapt_base(base: Lexicon, discovered: Lexicon, source, jobs: int = 1) -> tup
     target = max(base.total, corpus_tokens, 1)
     from_base, from_corpus = target / max(base.total, 1), target / max(corpus_tokens, 1)
     adapted = Lexicon()
-    for word, count in base.items():
+    for word, base_count in base.items():
         if word not in dropped:
-            adapted.add(word, max(1, round(count * from_base + judged.get(word) * from_corpus)))
-    for word, count in judged.items():
+            adapted.add(word, max(1, round(base_count * from_base + judged.get(word) * from_corpus)))
+    for word, corpus_count in judged.items():
         if word not in base and (word in new or len(word) == 1):
-            adapted.add(word, max(1, round(count * from_corpus)))
+            adapted.add(word, max(1, round(corpus_count * from_corpus)))
     kept_new = sum(1 for w in new if w in judged)
     log.info("discover: base of %s words adapted: %s dropped where the corpus splits them, %s new words",
              f"{len(base):,}", f"{sum(1 for w in dropped if w in base):,}", f"{kept_new:,}")

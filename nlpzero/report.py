@@ -254,7 +254,6 @@ def _build_script_table() -> np.ndarray:
     global _script_table
     if _script_table is None:
         major, minor = general_categories()
-        cp = np.arange(_TABLE_SIZE)
         table = np.full(_TABLE_SIZE, _OTHER, dtype=np.uint8)
         table[(major == ord("P")) | (major == ord("S"))] = _PUNCT
         latin = np.zeros(_TABLE_SIZE, dtype=bool)
