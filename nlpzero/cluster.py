@@ -307,14 +307,15 @@ class ClusterSource:
         return count(self.inputs, self.engine, order, fold_numbers=True)
 
     def sample_lines(self, budget: int) -> list[bytes]:
-        """The lines discover._Source.sample_lines draws, drawn by the workers."""
+        """The lines discover._Source.sample_lines draws: drawn by the workers
+        at the starting stride, thinned here."""
         from .blocks import list_files
-        from .discovery import sample_stride
+        from .discovery import sample_stride, thin_sample
 
         stride = sample_stride(sum(_file_size(url) for url in list_files(self.inputs)), budget)
         results = self.engine.run("discover: sampling", tasks.sample_lines_block,
                                   [(block, stride, data) for block, data in self.blocks])
-        return [line for lines in results for line in lines]
+        return thin_sample([line for lines in results for line in lines], stride, budget)[0]
 
     def count_pass(self, kind: str, tokenizer, jobs: int, label: str, min_count: int = 1, min_single: int = 1,
                    tagger=None):

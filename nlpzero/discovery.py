@@ -460,7 +460,7 @@ def self_train_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = S
                        jobs: int = 1, seed: int = 0, refine: bool = True) -> Lexicon:
     """The lexicon re-counted by a self-trained tagger, `rounds` times: an
     averaged perceptron (:mod:`nlpzero._ext.tagger`) learns the lexicon's
-    segmentation of a sample of about `sample_bytes` of the corpus (its lines
+    segmentation of a sample of at most `sample_bytes` of the corpus (its lines
     in a seeded random order on each of `epochs` passes), then segments the
     whole corpus, and its tokens seen at least ceil(min_count / 2) times
     (single characters: all) with their counts are the new lexicon.  Before
@@ -484,8 +484,16 @@ def self_train_lexicon(lexicon: Lexicon, source, min_count: int, rounds: int = S
 
 
 def sample_stride(total_bytes: int, budget: int) -> int:
-    """Keep one line in this many to sample `budget` of `total_bytes`."""
-    return max(1, -(-total_bytes // max(budget, 1)))
+    """The stride a sample of `budget` bytes starts from: the largest power of
+    two at most a quarter of total_bytes / budget (1 for a small corpus).
+    Sizes on disk are a lower bound on the text's size (a .gz file is smaller
+    than its text), so this is at most the final stride, which thin_sample then
+    finds from the sample itself: the same text gives the same sample whether
+    it is compressed or not, in one file or many."""
+    stride = 1
+    while stride * 2 * 4 * max(budget, 1) <= total_bytes:
+        stride *= 2
+    return stride
 
 
 def sample_lines(data: bytes, stride: int) -> list[bytes]:
@@ -498,6 +506,21 @@ def sample_lines(data: bytes, stride: int) -> list[bytes]:
     if stride > 1:
         lines = [line for line in lines if zlib.crc32(line) % stride == 0]
     return [line for line in lines if line.decode("utf-8", "replace").strip()]
+
+
+def thin_sample(lines: list[bytes], stride: int, budget: int) -> tuple[list[bytes], int]:
+    """(lines, stride) of a sample drawn at a power-of-two `stride`, the stride
+    doubled until the lines whose CRC-32 it divides hold at most `budget` bytes.
+    The samples of successive strides are nested, so thinning a part of the
+    corpus as it streams by and thinning the whole at the end agree."""
+    if budget <= 0:
+        return [], stride
+    size = sum(map(len, lines))
+    while size > budget:
+        stride *= 2
+        lines = [line for line in lines if zlib.crc32(line) % stride == 0]
+        size = sum(map(len, lines))
+    return lines, stride
 
 
 TAGGER_MAGIC = b"NLPZTAG\0"
@@ -617,13 +640,21 @@ class _Source:
         return self.raw.word_chars.table
 
     def sample_lines(self, budget: int) -> list[bytes]:
-        """About `budget` bytes of the corpus's lines (see :func:`sample_lines`), in corpus order."""
+        """At most `budget` bytes of the corpus's lines, in corpus order: those
+        whose CRC-32 the smallest sufficient power of two divides (see
+        :func:`sample_stride`, :func:`thin_sample`), thinned as they stream by."""
         stride = sample_stride(self.base.total_bytes, budget)
-        lines = []
+        lines: list[bytes] = []
+        size = 0
         with self.reading("discover: sampling", raw=True) as corpus:
             for block, _ in self._blocks(corpus):
-                lines.extend(sample_lines(block if isinstance(block, bytes) else block.encode("utf-8"), stride))
-        return lines
+                found = sample_lines(block if isinstance(block, bytes) else block.encode("utf-8"), stride)
+                lines.extend(found)
+                size += sum(map(len, found))
+                if size > budget:
+                    lines, stride = thin_sample(lines, stride, budget)
+                    size = sum(map(len, lines))
+        return thin_sample(lines, stride, budget)[0]
 
     def count_ngrams(self, order: int, jobs: int) -> NgramCounts:
         """The corpus's n-gram counts under discovery's rule."""
