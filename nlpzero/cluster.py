@@ -37,6 +37,7 @@ import logging
 import os
 import shutil
 import tempfile
+import time
 import uuid
 
 import numpy as np
@@ -52,6 +53,7 @@ log = logging.getLogger("nlpzero")
 SCHEDULER_ENV = "NLPZERO_SCHEDULER"
 MERGE_FAN_IN = 64             # runs one merge task reads at most
 PARTITION_TEXT = 4 * 10 ** 9  # bytes of text per partition, beyond the 8 partitions of small inputs
+CANCEL_TIMEOUT = 120.0        # seconds to wait for cancelled tasks to stop writing after a failure
 
 
 def scheduler_from(scheduler: str | None) -> str | None:
@@ -140,10 +142,32 @@ class Engine:
                         self.tasks_run += 1
                         self.bytes_written += result.get("bytes", 0)
                         self.peak_task_rss = max(self.peak_task_rss, result.get("rss", 0))
-            except BaseException:
+            except Exception:
+                self.client.cancel(list(futures))
+                self._wait_for_cancelled(stage)
+                raise
+            except BaseException:             # interrupted: leave at once
                 self.client.cancel(list(futures))
                 raise
         return results
+
+    def _wait_for_cancelled(self, stage: str, timeout: float = CANCEL_TIMEOUT) -> None:
+        """Wait until no task of `stage` is still running: a worker cannot stop a
+        cancelled task, which would go on writing its shards into the job's
+        directory after close() removed it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                running = self.client.run(_running_tasks, stage)
+            except Exception:            # a worker gone or unreachable: nothing more to learn
+                return
+            if not any(running.values()):
+                return
+            if time.monotonic() > deadline:
+                log.warning("cluster: tasks still running %.0f s after the job failed; their shards may "
+                            "remain in %s", timeout, self.work_dir)
+                return
+            time.sleep(0.05)
 
     def blocks(self, inputs) -> list[tuple[Block, None]]:
         """The blocks of `inputs`, each with None (read by the worker) or its bytes
@@ -219,6 +243,13 @@ class Engine:
             return {cls: [(part, os.path.basename(url)) for part, url in items] for cls, items in pieces.items()}
         return {cls: concatenate_partitions([tasks.get_run(url, verify=False) for _, url in sorted(items)],
                                             widths[cls]) for cls, items in pieces.items()}
+
+
+def _running_tasks(prefix: str, dask_worker=None) -> int:
+    """(On a worker) how many tasks whose key starts with `prefix` are running,
+    cancelled ones included."""
+    return sum(1 for ts in dask_worker.state.executing | dask_worker.state.long_running
+               if str(ts.key).startswith(prefix))
 
 
 def _file_size(url: str) -> int:
