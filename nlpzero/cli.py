@@ -440,6 +440,9 @@ VECTORS = defaults(train_vectors)
 @click.option("--context-smoothing", type=click.FloatRange(0.1, 1.0), default=VECTORS["context_smoothing"],
               show_default=True, help="glove: raise word counts to this power in the PMI (1 is the plain PMI "
                                       "of the paper).")
+@click.option("--positive-pmi/--signed-pmi", default=VECTORS["positive_pmi"], show_default=True,
+              help="glove: fit co-occurring pairs to max(PMI, 0) (PPMI: a pair seen less often than chance is "
+                   "fit to independence), or to the PMI itself, negative values included.")
 @click.option("--x-max", type=click.FloatRange(min=1e-6), default=VECTORS["x_max"], show_default=True,
               help="glove: pairs weigh (x / x-max)^0.75 (capped at 1 with --truncate; the paper uses 100).")
 @click.option("--unobserved", type=click.FloatRange(min=0), default=VECTORS["unobserved"], show_default=True,
@@ -463,7 +466,8 @@ VECTORS = defaults(train_vectors)
 @cluster_options
 @corpus_options
 def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epochs, weighting, sample, min_count,
-                    max_vocab, truncate, model, context_smoothing, x_max, unobserved, learning_rate, spectrum,
+                    max_vocab, truncate, model, context_smoothing, positive_pmi, x_max, unobserved, learning_rate,
+                    spectrum,
                     characters, max_memory, temp_dir, fmt, jobs, threads, seed, scheduler, work_dir, encoding, quiet):
     """Train word vectors on CORPUS (files, directories or globs; not '-':
     it is read more than once).
@@ -488,7 +492,8 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
     tokenizer = Tokenizer.load(lexicon) if lexicon else None
     vectors = train_vectors(source, tokenizer, method=method, dim=dim, window=window, epochs=epochs,
                             min_count=min_count, max_vocab=max_vocab, sample=sample, weighting=weighting,
-                            truncate=truncate, model=model, context_smoothing=context_smoothing, x_max=x_max,
+                            truncate=truncate, model=model, context_smoothing=context_smoothing,
+                            positive_pmi=positive_pmi, x_max=x_max,
                             unobserved=unobserved, learning_rate=learning_rate, spectrum=spectrum,
                             characters=characters, max_memory=max_memory, temp_dir=temp_dir,
                             jobs=_jobs(jobs, threads), seed=seed, progress=progress_for(quiet),

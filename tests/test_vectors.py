@@ -139,6 +139,25 @@ def test_unobserved_pairs_are_pulled_below_one_cooccurrence():
     assert np.abs(fitted - pmi_targets(cooc, counts, 0.75)).max() < 0.25   # observed pairs still roughly fitted
 
 
+def test_positive_pmi_fits_pairs_rarer_than_chance_to_independence():
+    # "cat" and "car" co-occur once across 200 lines of topics: a negative PMI
+    lines = _topic_lines() + [["cat", "car"]]
+    vocab = build_vocabulary(lines, min_count=1)
+    cooc, counts = cooccurrence(lines, vocab, window=3, weighting="uniform", sample=0.0)
+    pmi = pmi_targets(cooc, counts, 0.75)
+    cross = np.flatnonzero(pmi < 0)
+    assert len(cross) == 1 and pmi[cross[0]] < -1
+    fitted = {}
+    for positive in (True, False):
+        # the one pair weighs (1 / x_max)^0.75: it converges slowly
+        vectors = train_glove(cooc, counts, dim=8, epochs=400, jobs=1, unobserved=0.0, positive=positive)
+        fitted[positive] = np.einsum("ij,ij->i", vectors[cooc.row], vectors[cooc.col])
+    assert abs(fitted[True][cross[0]]) < 0.2
+    assert abs(fitted[False][cross[0]] - pmi[cross[0]]) < 0.2
+    rest = pmi >= 0
+    assert np.abs(fitted[True][rest] - pmi[rest]).max() < 0.05        # positive pairs are fit as before
+
+
 MASK64 = (1 << 64) - 1
 
 
@@ -301,7 +320,8 @@ def test_cli_glove_defaults_are_the_library_defaults():
     import inspect
     cli = {p.name: p for p in main.commands["vectors"].params}
     library = inspect.signature(train_glove).parameters
-    for option, argument in [("x_max", "x_max"), ("context_smoothing", "smoothing"), ("unobserved", "unobserved"),
+    for option, argument in [("x_max", "x_max"), ("context_smoothing", "smoothing"), ("positive_pmi", "positive"),
+                             ("unobserved", "unobserved"),
                              ("learning_rate", "eta")]:
         assert cli[option].default == library[argument].default, option
     assert f"glove {library['epochs'].default}," in cli["epochs"].help

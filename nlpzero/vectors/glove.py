@@ -53,7 +53,7 @@ DEFAULT_LEARNING_RATE = 0.15
 def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | None = None,
                 epochs: int = DEFAULT_EPOCHS, jobs: int = 1, x_max: float = 10.0, alpha: float = 0.75,
                 truncate: bool = False, eta: float = DEFAULT_LEARNING_RATE, model: str = "shared", seed: int = 1,
-                smoothing: float = 0.75, unobserved: float = 0.5,
+                smoothing: float = 0.75, positive: bool = True, unobserved: float = 0.5,
                 progress: Callable[[int, float], None] | None = None) -> np.ndarray:
     """Train simpler GloVe vectors.
 
@@ -83,6 +83,10 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     smoothing
         Raise word counts to this power in the PMI (context-distribution
         smoothing; 1 is the plain PMI).
+    positive
+        Fit co-occurring pairs to their positive PMI, max(PMI, 0) (Levy et
+        al. 2015's PPMI): a pair seen less often than chance is fit to
+        independence, not to a negative PMI that a few counts estimate badly.
     unobserved
         Random word pairs per stored pair and epoch; those that never co-occur
         are pulled down to the PMI of one co-occurrence (0: off).
@@ -124,7 +128,10 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     del keys
     rows = np.ascontiguousarray(cooc.row, dtype=np.int32)
     cols = np.ascontiguousarray(cooc.col, dtype=np.int32)
-    targets = pmi_targets(cooc, np.maximum(counts, 1), smoothing).astype(np.float32)
+    targets = pmi_targets(cooc, np.maximum(counts, 1), smoothing)
+    if positive:
+        np.maximum(targets, 0.0, out=targets)
+    targets = targets.astype(np.float32)
     ratio = cooc.data / x_max
     weights = (np.minimum(ratio, 1.0) if truncate else ratio) ** alpha
     weights = weights.astype(np.float32)

@@ -35,7 +35,8 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
                   window: int | None = None, epochs: int | None = None, min_count: int = DEFAULT_MIN_COUNT,
                   max_vocab: int | None = None, sample: float = DEFAULT_SAMPLE,
                   weighting: str = DEFAULT_WEIGHTING, truncate: bool = False, model: str = "shared",
-                  context_smoothing: float = 0.75, x_max: float = 10.0, unobserved: float = 0.5,
+                  context_smoothing: float = 0.75, positive_pmi: bool = True, x_max: float = 10.0,
+                  unobserved: float = 0.5,
                   learning_rate: float = DEFAULT_LEARNING_RATE, spectrum: float = DEFAULT_SPECTRUM,
                   characters: float | None = None, max_memory: int | None = None,
                   temp_dir: str | None = None, jobs: int | None = None, seed: int = 1,
@@ -71,9 +72,10 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
     weighting
         glove: a pair at distance d counts (window+1-d)/window ("linear"),
         1 ("uniform") or 1/d ("harmonic").
-    truncate, model, context_smoothing, x_max, unobserved, learning_rate
+    truncate, model, context_smoothing, positive_pmi, x_max, unobserved, learning_rate
         glove's loss and optimiser: see :func:`~nlpzero.vectors.train_glove`
-        (`context_smoothing` is its `smoothing`, `learning_rate` its `eta`).
+        (`context_smoothing` is its `smoothing`, `positive_pmi` its
+        `positive`, `learning_rate` its `eta`).
     spectrum, characters
         glove's output: the singular values raised to `spectrum` (1: the
         fitted vectors, whose inner products are the PMI; see
@@ -118,7 +120,8 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
             return _train_on_cluster(corpus, lexicon, engine, window, epochs, min_count, max_vocab, sample,
                                      weighting, seed, max_memory, dict(dim=dim, jobs=jobs, truncate=truncate,
                                                                       model=model, seed=seed,
-                                                                      smoothing=context_smoothing, x_max=x_max,
+                                                                      smoothing=context_smoothing,
+                                                                      positive=positive_pmi, x_max=x_max,
                                                                       unobserved=unobserved, eta=learning_rate),
                                      progress, spectrum, characters)
     vocabulary = build_vocabulary(lines("vectors: counting words"), min_count=min_count, max_vocab=max_vocab)
@@ -140,8 +143,8 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
         log.info("%d words, %d co-occurring pairs", len(vocabulary), cooc.nnz)
         with progress.task("vectors: glove epochs", total=epochs, unit="epochs") as advance:
             vectors = train_glove(cooc, counts, dim=dim, epochs=epochs, jobs=jobs, truncate=truncate, model=model,
-                                  seed=seed, smoothing=context_smoothing, x_max=x_max, unobserved=unobserved,
-                                  eta=learning_rate, progress=lambda epoch, loss: advance(1))
+                                  seed=seed, smoothing=context_smoothing, positive=positive_pmi, x_max=x_max,
+                                  unobserved=unobserved, eta=learning_rate, progress=lambda epoch, loss: advance(1))
         vectors = finish_glove(vocabulary.words, vectors, spectrum, characters)
     return WordVectors(vocabulary.words, vectors, vocabulary.counts)
 
