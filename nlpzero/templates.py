@@ -15,8 +15,8 @@ covers costs ``null_score`` per word beyond the first.  Ties go to templates
 with more fixed words.
 
 Limits keep one pathological sentence from stalling a run: sentences are the
-runs of word tokens between punctuation, at most MAX_SENTENCE_TOKENS tokens are
-used, at most MAX_PATHS paths are enumerated per sentence and at most
+runs of word tokens between punctuation, taken MAX_SENTENCE_TOKENS tokens at a
+time, at most MAX_PATHS paths are enumerated per sentence and at most
 MAX_MATCH_STATES matching states explored per sentence.
 
 File format (TSV, version 1): a header ``#nlpzero-templates 1 templates=N
@@ -79,17 +79,23 @@ def fixed_words(template: Template) -> int:
 
 def sentences(token_lines: Iterable[list[str]]) -> Iterator[list[str]]:
     """Runs of word tokens (those starting with a letter, digit or ideograph)
-    between punctuation and spaces, capped at MAX_SENTENCE_TOKENS."""
+    between punctuation and spaces; a longer run than MAX_SENTENCE_TOKENS
+    comes in pieces of that many, so that no token is dropped."""
     for tokens in token_lines:
         run: list[str] = []
         for token in tokens:
             if token[:1].isalnum():
                 run.append(token)
             elif run:
-                yield run[:MAX_SENTENCE_TOKENS]
+                yield from _pieces(run)
                 run = []
         if run:
-            yield run[:MAX_SENTENCE_TOKENS]
+            yield from _pieces(run)
+
+
+def _pieces(run: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(run), MAX_SENTENCE_TOKENS):
+        yield run[start:start + MAX_SENTENCE_TOKENS]
 
 
 class TemplateFinder:

@@ -113,3 +113,11 @@ def test_template_kernel_matches_reference(sentences, pairs, window, max_paths):
         got.append(tuple(None if i == templates_kernel.PLACEHOLDER else i for i in items[start:end].tolist()))
         start = end
     assert got == expected
+
+
+def test_a_long_sentence_comes_in_pieces_with_no_token_dropped():
+    from nlpzero.templates import MAX_SENTENCE_TOKENS, sentences
+    words = [f"w{i}" for i in range(2 * MAX_SENTENCE_TOKENS + 5)]
+    pieces = list(sentences([words + ["，"] + ["a", "b"]]))
+    assert [len(p) for p in pieces] == [MAX_SENTENCE_TOKENS, MAX_SENTENCE_TOKENS, 5, 2]
+    assert sum(pieces, []) == words + ["a", "b"]
