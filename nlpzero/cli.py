@@ -215,14 +215,11 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
       nlpzero count news/ --order 6 --min-count 2 -j 2 -o news.ngc
       nlpzero count corpus.txt.gz --format tsv -o - | sort -t$'\\t' -k2nr | head
     """
-    if fmt == "binary" and output == "-":
-        raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
+    _check_counts_output(output, fmt)
     source = open_corpus(corpus, encoding)
     options = dict(order=order, jobs=_jobs(jobs, threads), max_memory=max_memory, min_count=min_count,
                    fold_numbers=fold_numbers, temp_dir=temp_dir)
     if output.endswith("/"):
-        if fmt != "binary":
-            raise click.UsageError("a counts directory (-o DIR/) holds binary parts; drop --format tsv")
         count(source, scheduler=scheduler, work_dir=work_dir, progress=progress_for(quiet) if scheduler else None,
               parts_dir=output, **options)
         log.info("wrote the counts directory %s", output)
@@ -248,10 +245,18 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
 @click.option("--format", "fmt", type=click.Choice(["binary", "tsv"]), default="binary", show_default=True)
 def merge_command(inputs, output, min_count, fmt):
     """Add up counts files or directories made by `nlpzero count` (e.g. on different machines)."""
+    _check_counts_output(output, fmt)
     if not output.endswith("/"):
         output_check(output, [i for i in inputs if not os.path.isdir(i)])
     merged = merge([NgramCounts.load(path) for path in inputs], min_count=min_count)
     _write_counts(merged, output, fmt)
+
+
+def _check_counts_output(output: str, fmt: str) -> None:
+    if fmt == "binary" and output == "-":
+        raise click.UsageError("binary counts cannot go to stdout; use --format tsv or a file name")
+    if fmt != "binary" and output.endswith("/"):
+        raise click.UsageError("a counts directory (-o DIR/) holds binary parts; drop --format tsv")
 
 
 def _write_counts(counts: NgramCounts, output: str, fmt: str) -> None:
@@ -518,19 +523,33 @@ def _queries(arguments, batch, arity: int, usage: str) -> list[list[str]]:
     if len(words) % arity:
         raise click.UsageError(f"give {usage}" + (" (several: a multiple of 3 words)" if arity > 1 else ""))
     queries = [words[i:i + arity] for i in range(0, len(words), arity)]
+    if any(not word.strip() for word in words):
+        raise click.UsageError(f"an empty word: give {usage}")
     if batch:
-        stream = click.open_file(batch, encoding="utf-8")
-        with stream:
-            for number, line in enumerate(stream, 1):
-                parts = line.split()
-                if not parts:
-                    continue
-                if len(parts) != arity:
-                    raise InputError(f"{batch}: line {number}: expected {usage}, got {line.strip()!r}")
-                queries.append(parts)
+        for number, line in enumerate(_batch_lines(batch), 1):
+            parts = line.split()
+            if not parts:
+                continue
+            if len(parts) != arity:
+                raise InputError(f"{batch}: line {number}: expected {usage}, got {line.strip()!r}")
+            queries.append(parts)
     if not queries:
         raise click.UsageError(f"give {usage}, or --batch FILE")
     return queries
+
+
+def _batch_lines(batch: str) -> list[str]:
+    """The lines of a --batch file ('-': stdin): UTF-8, a byte-order mark dropped."""
+    from .fileio import open_input
+    if batch == "-":
+        data = sys.stdin.buffer.read()
+    else:
+        with open_input(batch) as stream:
+            data = stream.read()
+    try:
+        return data.decode("utf-8-sig").split("\n")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{batch}: not UTF-8 text (an invalid byte at offset {exc.start:,})") from None
 
 
 def _answer(vectors_path, queries, ask):
@@ -598,8 +617,7 @@ def keywords_command(vectors_path, k, batch, lexicon, sentences):
     tokenizer = Tokenizer.load(lexicon) if lexicon else None
     queries = [[s] for s in sentences]
     if batch:
-        with click.open_file(batch, encoding="utf-8") as stream:
-            queries += [[line.strip()] for line in stream if line.strip()]
+        queries += [[line.strip()] for line in _batch_lines(batch) if line.strip()]
     if not queries:
         raise click.UsageError("give a SENTENCE, or --batch FILE")
 

@@ -300,9 +300,15 @@ class Corpus:
             self.inputs = [self.inputs]
         self.inputs = [os.fspath(p) for p in self.inputs]
         try:
-            codecs.lookup(self.encoding)
+            codec = codecs.lookup(self.encoding)
         except LookupError:
             raise InputError(f"unknown encoding: {self.encoding}") from None
+        try:                   # rot13, base64, zlib: bytes to bytes; idna, undefined: no error handler
+            if not getattr(codec, "_is_text_encoding", True):
+                raise TypeError
+            codecs.getincrementaldecoder(self.encoding)(errors="nlpzero-replace").decode(b"a", final=True)
+        except (UnicodeError, TypeError, ValueError):
+            raise InputError(f"{self.encoding}: not an encoding nlpzero can read text in") from None
         self._paths = expand_paths(self.inputs)
         if not self._paths:
             raise InputError("no input files")

@@ -39,6 +39,7 @@ import logging
 import math
 import os
 import shutil
+import stat
 import struct
 import tempfile
 import zlib
@@ -52,7 +53,7 @@ from ._ext import runs as _runs
 from ._ext import text as _text
 from .corpus import Corpus, TextRule, as_corpus, as_word_chars, iter_texts, line_blocks, number_word_chars
 from .errors import FormatError, InputError
-from .fileio import atomic_output, open_input, physical_memory
+from .fileio import atomic_output, current_umask, open_input, physical_memory
 from .parallel import Workers
 from .runs import Spill, bucket_ranges, concatenate_partitions, merge_rows, partition, read_run, write_run
 
@@ -328,8 +329,13 @@ def parts_directory(directory: str):
     parent = os.path.dirname(directory)
     if not os.path.isdir(parent):
         raise InputError(f"{directory}: directory {parent} does not exist")
+    try:                           # mkdtemp makes 0700: keep an existing directory's mode, or the umask's
+        mode = stat.S_IMODE(os.stat(directory).st_mode)
+    except FileNotFoundError:
+        mode = 0o777 & ~current_umask()
     tmp = tempfile.mkdtemp(prefix="." + os.path.basename(directory) + ".", dir=parent)
     try:
+        os.chmod(tmp, mode)
         yield tmp
         if os.path.isdir(directory):
             os.rmdir(directory)

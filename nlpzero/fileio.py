@@ -4,6 +4,7 @@ atomic replacement, opening inputs and parsing sizes."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
 import stat
@@ -15,7 +16,7 @@ from collections.abc import Iterable
 from .errors import InputError
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
@@ -23,25 +24,51 @@ def _umask() -> int:
 
 def check_output(path: str, inputs: Iterable[str] = ()) -> None:
     """Fail now, naming `path`, if an output could not be written there at the
-    end: its directory is missing or not writable, it is a directory, or it is
-    one of `inputs` (writing it would destroy what is being read).  Commands
-    call this before any work."""
-    if path == "-":
+    end: its directory is missing or not writable, it is a directory or names
+    one (a trailing /), it is read-only, or it is one of `inputs` (writing it
+    would destroy what is being read).  Commands call this before any work."""
+    if path == "-" or descriptor_of(path) is not None:
         return
+    if path.endswith(("/", os.sep)):
+        raise InputError(f"{path}: names a directory; give a file name")
     target = os.path.realpath(path)
     if os.path.isdir(target):
         raise InputError(f"{path}: is a directory")
     if os.path.exists(target) and not _is_regular(target):
         return                       # a device or FIFO: written directly, never replaced
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise InputError(f"{path}: directory {os.path.dirname(os.path.abspath(path)) or '.'} does not exist")
+    directory = _directory_of(path, target)
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise InputError(f"{path}: read-only")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise InputError(f"{path}: cannot write in {directory} (permission denied)")
     if os.path.exists(target):
         for item in inputs:
             if item != "-" and os.path.exists(item) and os.path.samefile(item, target):
                 raise InputError(f"{path}: is also an input; write the output elsewhere")
+
+
+_DESCRIPTOR = re.compile(r"/(?:dev/(?:fd/(\d+)|(stdout)|(stderr))|proc/self/fd/(\d+))")
+
+
+def descriptor_of(path: str) -> int | None:
+    """The file descriptor a path such as /dev/stdout or /dev/fd/3 names, or
+    None.  Such a path is written through its descriptor, so that a shell's
+    `>>`, a pipe or a here-document behave as with any program; resolving it
+    would replace (and truncate) the file behind the descriptor."""
+    match = _DESCRIPTOR.fullmatch(path) if isinstance(path, str) else None
+    if match is None:
+        return None
+    fd, out, err, proc = match.groups()
+    return 1 if out else 2 if err else int(fd or proc)
+
+
+def _directory_of(path: str, target: str) -> str:
+    """The directory an output will be created in, or an InputError naming the missing one."""
+    directory = os.path.dirname(target)
+    if not os.path.isdir(directory):
+        shown = directory if os.path.islink(path) else os.path.dirname(os.path.abspath(path)) or "."
+        raise InputError(f"{path}: directory {shown} does not exist")
+    return directory
 
 
 def _is_regular(path: str) -> bool:
@@ -59,45 +86,101 @@ def atomic_path(path: str):
     written through (its target is replaced), and the file gets the mode an
     existing file had, or the umask's for a new one.  A destination that is
     not a regular file (a device such as /dev/null, a FIFO) is written
-    directly: renaming over it would replace the device.  For libraries that
-    insist on writing by name."""
+    directly: renaming over it would replace the device; one that names a
+    descriptor (/dev/stdout, /dev/fd/N) gets the finished file's bytes
+    through that descriptor.  For libraries that insist on writing by name."""
+    if descriptor_of(path) is not None:
+        with _spooled_to_descriptor(path) as tmp:
+            yield tmp
+        return
     target = os.path.realpath(path)
     if os.path.isdir(target):
         raise InputError(f"{path}: is a directory")
     if os.path.exists(target) and not _is_regular(target):
-        yield target
+        with _naming(path):
+            yield target
         return
-    directory = os.path.dirname(target)
-    if not os.path.isdir(directory):
-        raise InputError(f"{path}: directory {os.path.dirname(os.path.abspath(path)) or '.'} does not exist")
+    directory = _directory_of(path, target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
-        mode = 0o666 & ~_umask()
+        mode = 0o666 & ~current_umask()
+    else:
+        if not os.access(target, os.W_OK):
+            raise InputError(f"{path}: read-only")
     import tempfile              # here, not at the top: its import costs every start-up more than most runs write
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory)
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror})") from None
     try:
-        os.fchmod(fd, mode)
         os.close(fd)
-        yield tmp
-        os.replace(tmp, target)
+        with _naming(path):
+            yield tmp
+            os.chmod(tmp, mode)      # after writing: a read-only mode would stop the writer
+            os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
 
 
+# errors that only writing raises: they are the output's, and name it
+_WRITE_ERRORS = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+
+
+@contextlib.contextmanager
+def _naming(path: str):
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _WRITE_ERRORS:
+            raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+        raise
+
+
+@contextlib.contextmanager
+def _spooled_to_descriptor(path: str):
+    """A temporary file whose bytes go to `path`'s descriptor when the block succeeds."""
+    import shutil
+    import tempfile
+    fd, tmp = tempfile.mkstemp(prefix=".nlpzero-", suffix=".tmp")
+    os.close(fd)
+    try:
+        with _naming(path):
+            yield tmp
+            with open(tmp, "rb") as src, _descriptor_stream(path, "wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _descriptor_stream(path: str, mode: str, encoding: str | None = None):
+    """A stream on a duplicate of `path`'s descriptor: it keeps the shell's
+    append mode and position, and closing it leaves the descriptor open."""
+    try:
+        fd = os.dup(descriptor_of(path))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+    return open(fd, mode, encoding=encoding)
+
+
 @contextlib.contextmanager
 def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
     """Open `path` for writing so that it appears only when the block succeeds
-    (see :func:`atomic_path`).  ``-`` writes to stdout."""
+    (see :func:`atomic_path`).  ``-`` writes to stdout, and a path naming a
+    descriptor (/dev/stdout, /dev/fd/N) to that descriptor."""
     if path == "-":
         stream = sys.stdout.buffer if "b" in mode else sys.stdout
         yield stream
         stream.flush()
+        return
+    if descriptor_of(path) is not None:
+        if descriptor_of(path) in (1, 2):
+            getattr(sys, "stdout" if descriptor_of(path) == 1 else "stderr").flush()
+        with _naming(path), _descriptor_stream(path, mode, encoding) as stream:
+            yield stream
         return
     with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding) as stream:
         yield stream

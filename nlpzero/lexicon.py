@@ -265,11 +265,15 @@ class Lexicon:
         name, data, text = read_text(path)
         if format == "json" or (format is None and text.lstrip().startswith("{")):
             return cls._parse_json(text, name)
+        head = lexicon_head(name, text)
         fast = read_entries(data, name, format, default_count)
         if fast is not None:
             codes, offsets, counts, total, header = fast
-            return cls._from_entries(codes, offsets, counts, name, header)
-        return cls._parse(text.splitlines(), name, format, default_count)
+            lexicon = cls._from_entries(codes, offsets, counts, name, header)
+        else:
+            lexicon = cls._parse(text.splitlines(), name, format, default_count)
+        require_words(name, head, len(lexicon))
+        return lexicon
 
     @classmethod
     def _from_entries(cls, codes, offsets, counts, name: str, header: dict) -> "Lexicon":
@@ -458,6 +462,21 @@ def read_entries(data: bytes, name: str, format: str | None, default_count: int)
     except lexfile.LineError:
         return None
     return codes, offsets, counts, total, header
+
+
+def lexicon_head(name: str, text: str) -> str:
+    """The start of a lexicon file's text; a FormatError if it is another
+    nlpzero file (templates, say), whose lines would parse as words."""
+    head = text[:256].lstrip("\ufeff \t\r\n")
+    if head.startswith("#nlpzero-") and not head.startswith(TSV_HEADER + " "):
+        raise FormatError(f"{name}: an nlpzero {head[len('#nlpzero-'):].split()[0]} file, not a lexicon")
+    return head
+
+
+def require_words(name: str, head: str, n_words: int) -> None:
+    """An empty file is a mistake, not a lexicon; a saved empty lexicon has its header."""
+    if n_words == 0 and not head.startswith(TSV_HEADER):
+        raise FormatError(f"{name}: holds no words: not a lexicon")
 
 
 def _format_score(value) -> str:

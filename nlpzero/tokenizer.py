@@ -333,15 +333,17 @@ def _lexicon_arrays(path: str):
     """The sorted arrays of a lexicon file parsed by compiled code, without a
     Python string per word; None when it needs the Python parser."""
     from ._ext import lexfile
-    from .lexicon import read_entries, read_text
+    from .lexicon import lexicon_head, read_entries, read_text, require_words
 
     name, data, text = read_text(path)
     if text.lstrip().startswith("{"):
         return None
+    head = lexicon_head(name, text)
     entries = read_entries(data, name, None, 1)
     if entries is None:
         return None
     codes, offsets, counts, total, header = entries
+    require_words(name, head, len(offsets) - 1)
     if total > MAX_TOTAL:
         raise InputError(f"the lexicon's counts add up to {total}, more than a tokenizer can hold ({MAX_TOTAL})")
     if "words" in header and header["words"].isdigit():

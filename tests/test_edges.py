@@ -117,6 +117,124 @@ def test_bad_output_directories_are_found_at_start_and_named(tmp_path, write, mo
         check_output(str(tmp_path))
 
 
+def test_a_descriptor_path_is_written_through_its_descriptor(tmp_path, lexicon, write):
+    # -o /dev/stdout under `>>` used to replace the file behind the descriptor, and failed in a pipe
+    corpus = write("in.txt", "宝玉笑道\n")
+    appended = tmp_path / "appended.txt"
+    appended.write_text("KEEP\n")
+    command = [sys.executable, "-m", "nlpzero.cli", "tokenize", "-q", "-l", lexicon, corpus, "-o", "/dev/stdout"]
+    with open(appended, "ab") as out:
+        assert subprocess.run(command, stdout=out, cwd=tmp_path).returncode == 0
+    assert appended.read_text(encoding="utf-8") == "KEEP\n宝玉 笑道\n"
+    piped = subprocess.run(command, capture_output=True, cwd=tmp_path)
+    assert piped.returncode == 0 and piped.stdout.decode() == "宝玉 笑道\n", piped.stderr
+    script = ("import sys; from nlpzero.fileio import atomic_path\n"
+              "with atomic_path('/dev/fd/1') as p: open(p, 'w').write('by name')")
+    by_name = subprocess.run([sys.executable, "-c", script], capture_output=True, cwd=tmp_path)
+    assert by_name.stdout == b"by name"
+    assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_a_read_only_output_and_a_trailing_slash_are_refused_before_any_work(tmp_path, write, monkeypatch):
+    discover_module = importlib.import_module("nlpzero.discovery")
+    corpus = write("in.txt", NOVEL_LINE)
+    monkeypatch.setattr(discover_module, "_discover", lambda *a, **k: pytest.fail("worked before checking"))
+    assert one_line_error(run("discover", corpus, "-o", str(tmp_path / "out") + "/")).endswith(
+        "names a directory; give a file name")
+    assert not (tmp_path / "out").exists()
+    read_only = write("ro.tsv", "old\n")
+    os.chmod(read_only, 0o444)
+    if os.access(read_only, os.W_OK):          # root: file modes do not stop it, so say what they would
+        real_access = os.access
+        monkeypatch.setattr(os, "access", lambda path, mode: (not (mode & os.W_OK and os.fspath(path) == read_only)
+                                                             and real_access(path, mode)))
+    assert one_line_error(run("discover", corpus, "-o", read_only)).endswith("ro.tsv: read-only")
+    with pytest.raises(InputError, match="read-only"), atomic_output(read_only, "w") as out:
+        out.write("new")
+    assert open(read_only).read() == "old\n"
+
+
+def test_a_dangling_link_names_the_missing_directory(tmp_path, write):
+    link = tmp_path / "out.tsv"
+    link.symlink_to(tmp_path / "nowhere" / "x.tsv")
+    message = one_line_error(run("discover", write("in.txt", NOVEL_LINE), "-o", str(link)))
+    assert str(tmp_path / "nowhere") + " does not exist" in message
+
+
+def test_a_full_device_names_the_output(write):
+    if not os.path.exists("/dev/full"):
+        pytest.skip("no /dev/full")
+    message = one_line_error(run("count", write("in.txt", NOVEL_LINE * 50), "-q", "-o", "/dev/full"))
+    assert message == "Error: /dev/full: cannot write (No space left on device)"
+
+
+def test_a_counts_directory_gets_the_umask_mode(tmp_path, write):
+    corpus = write("in.txt", NOVEL_LINE)
+    old = os.umask(0o002)
+    try:
+        assert run("count", corpus, "-q", "-o", str(tmp_path / "parts") + "/").exit_code == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(tmp_path / "parts").st_mode) == 0o775
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    os.chmod(empty, 0o750)
+    assert run("count", corpus, "-q", "-o", str(empty) + "/").exit_code == 0
+    assert stat.S_IMODE(os.stat(empty).st_mode) == 0o750 and (empty / "manifest.json").exists()
+
+
+def test_merge_refuses_binary_counts_on_stdout_as_count_does(tmp_path, write):
+    counts = str(tmp_path / "x.ngc")
+    assert run("count", write("in.txt", NOVEL_LINE), "-q", "-o", counts).exit_code == 0
+    for command in (["count", write("in2.txt", NOVEL_LINE)], ["merge", counts]):
+        result = run(*command, "-o", "-")
+        assert result.exit_code == 2 and "binary counts cannot go to stdout" in result.output
+    assert "玉\t2" in run("merge", counts, "-o", "-", "--format", "tsv").output.splitlines()
+
+
+@pytest.mark.parametrize("encoding", ["rot13", "base64", "zlib", "idna", "undefined"])
+def test_an_encoding_that_cannot_read_text_is_one_line(write, tmp_path, encoding):
+    message = one_line_error(run("count", write("in.txt", NOVEL_LINE), "--encoding", encoding,
+                                 "-o", str(tmp_path / "x.ngc")))
+    assert message == f"Error: {encoding}: not an encoding nlpzero can read text in"
+
+
+def test_other_files_and_empty_files_are_not_lexicons(tmp_path, write, lexicon):
+    corpus = write("in.txt", NOVEL_LINE * 20)
+    templates = str(tmp_path / "t.tpl")
+    assert run("templates", corpus, "-l", lexicon, "-q", "-o", templates, "--min-count", "1").exit_code == 0
+    empty = write("empty.tsv", "")
+    blank = write("blank.tsv", "\n \n")
+    for args in (["compile", templates, "-o", str(tmp_path / "m")], ["tokenize", "-l", templates, corpus],
+                 ["discover", corpus, "--base", templates]):
+        assert "an nlpzero templates file, not a lexicon" in one_line_error(run(*args)), args
+    for path in (empty, blank):
+        assert "holds no words: not a lexicon" in one_line_error(run("tokenize", "-l", path, corpus))
+        with pytest.raises(FormatError, match="holds no words"):
+            Lexicon.load(path)
+    saved = str(tmp_path / "saved.tsv")
+    Lexicon().save(saved)                      # a saved empty lexicon is one
+    assert len(Lexicon.load(saved)) == 0 and run("tokenize", "-l", saved, corpus).exit_code == 0
+
+
+def test_batch_queries_and_empty_words(tmp_path, write):
+    corpus = write("in.txt", "cat dog pet\ncar road wheel\n" * 30)
+    vectors = str(tmp_path / "v.vec")
+    assert run("vectors", corpus, "--tokenized", "-q", "--min-count", "1", "--dim", "4", "--sample", "0",
+               "-o", vectors).exit_code == 0
+    assert "not UTF-8 text" in one_line_error(run("similar", "-v", vectors, "--batch", write("bad.txt", b"\xffcat\n")))
+    assert "not UTF-8 text" in one_line_error(run("keywords", "-v", vectors, "--batch", write("bad.txt", b"\xff\n")))
+    with_bom = run("similar", "-v", vectors, "-k", "1", "--batch", write("bom.txt", "\ufeffcat\ndog\n"))
+    assert with_bom.exit_code == 0 and with_bom.output.startswith("cat\t"), with_bom.output
+    result = run("similar", "-v", vectors, "")
+    assert result.exit_code == 2 and "an empty word" in result.output
+    wv = WordVectors.load(vectors)
+    with pytest.raises(KeyError):
+        wv.similar("")
+    with pytest.raises(ValueError):
+        wv.similar("cat", -1)
+
+
 def _spawn(*args, **kw):
     # run from elsewhere than the repository: `python -m` would import its unbuilt source tree
     return subprocess.Popen([sys.executable, "-m", "nlpzero.cli", *args], stdin=subprocess.PIPE,

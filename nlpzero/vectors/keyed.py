@@ -145,7 +145,7 @@ class WordVectors:
         """The vector of `word`: its own, or the sum of its :meth:`parts`
         (UnknownWord if it has none)."""
         parts = self.parts(word)
-        if parts is None:
+        if not parts:                                  # None, or [] for the empty word
             raise UnknownWord(word)
         if len(parts) == 1:
             return self._vectors[self._position(parts[0])]
@@ -220,6 +220,8 @@ class WordVectors:
         return [(self._words[i], float(norms[i])) for i in order]
 
     def _top(self, scores: np.ndarray, k: int, exclude=()) -> list[tuple[str, float]]:
+        if k < 0:
+            raise ValueError(f"k must be 0 or more, not {k}")
         scores = scores.astype(np.float64)
         for i in exclude:
             scores[i] = -np.inf
