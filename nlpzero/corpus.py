@@ -25,6 +25,7 @@ import logging
 import lzma
 import os
 import re
+import stat
 import sys
 import unicodedata
 import zlib
@@ -175,8 +176,11 @@ def _open_binary(path: str):
             raise InputError(f"{path}: cannot open ({exc})") from None
     else:
         raw = open_input(path)
-    head = raw.read(6)
-    raw.seek(0)
+    if hasattr(raw, "peek"):          # also a pipe, a FIFO or /dev/stdin, which cannot seek
+        head = raw.peek(6)[:6]
+    else:
+        head = raw.read(6)
+        raw.seek(0)
     for magic, opener in _MAGIC:
         if head.startswith(magic):
             return raw, opener(raw)
@@ -212,6 +216,19 @@ def _byte_order_hint(block: bytes, width: int) -> str:
     even = block[0::width].count(0)
     odd = block[width - 1::width].count(0)
     return "be" if even > odd else "le"
+
+
+def _is_stream(path: str) -> bool:
+    """stdin, or a path that is a pipe, FIFO or character device (<(...), /dev/stdin): read once."""
+    if path == "-":
+        return True
+    if "://" in path:
+        return False
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
 def expand_paths(inputs: Iterable[str]) -> list[str]:
@@ -347,13 +364,14 @@ class Corpus:
 
     @property
     def rereadable(self) -> bool:
-        """Whether the inputs can be read more than once (stdin cannot)."""
-        return "-" not in self._paths
+        """Whether the inputs can be read more than once (stdin, a pipe or a FIFO cannot)."""
+        return not any(_is_stream(path) for path in self._paths)
 
     def require_rereadable(self, what: str) -> None:
         """InputError unless the corpus can be read several times, as `what` does."""
         if not self.rereadable:
-            raise InputError(f"{what} reads its corpus more than once: give files, not - (stdin)")
+            raise InputError(f"{what} reads its corpus more than once: give files, not - (stdin), "
+                             "a pipe or a FIFO")
 
     def report_invalid(self, path: str, count: int) -> None:
         """Log the number of invalid bytes replaced in a file, once per file
@@ -386,7 +404,9 @@ class Corpus:
         position = 0
         name = "<stdin>" if path == "-" else path
         # a pipe or terminal: take what has arrived, so a line typed is a line answered
-        read = stream.read1 if raw is None and hasattr(stream, "read1") else stream.read
+        piped = raw is None or not raw.seekable()
+        decompressing = raw is not None and stream is not raw
+        read = stream.read1 if piped and not decompressing and hasattr(stream, "read1") else stream.read
         try:
             while True:
                 try:
@@ -401,7 +421,7 @@ class Corpus:
                         self._check_first_block(block, name)
                 if self.progress is not None and block:
                     # compressed inputs report progress in compressed bytes
-                    now = raw.tell() if raw is not None else position + len(block)
+                    now = position + len(block) if piped else raw.tell()
                     self.progress(now - position)
                     position = now
                 yield block

@@ -499,3 +499,25 @@ def test_an_edited_dictionarys_old_compiled_model_is_removed(tmp_path, monkeypat
     assert compiled_dictionary(str(words)).tokenize("中国人民") == ["中国人", "民"]
     [second] = os.listdir(tmp_path / "cache")
     assert first != second
+
+
+def test_a_pipe_or_fifo_path_is_read_once_like_stdin(tmp_path, lexicon):
+    import gzip
+    fifo = str(tmp_path / "in.fifo")
+    text = "宝玉笑道\n".encode()
+    for command, payload in ((["tokenize", "-q", "-l", lexicon], text),
+                             (["count", "-q", "--format", "tsv", "--order", "1", "-o", "-"], gzip.compress(text))):
+        os.mkfifo(fifo)
+        writer = threading.Thread(target=lambda: open(fifo, "wb").write(payload))
+        writer.start()
+        result = run(*command, fifo)
+        writer.join(10)
+        os.unlink(fifo)
+        assert result.exit_code == 0, result.output
+        if command[0] == "tokenize":
+            assert result.output == "宝玉 笑道\n"
+        else:
+            assert "玉\t1" in result.output.splitlines()      # the gzipped FIFO was decompressed
+    os.mkfifo(fifo)
+    message = one_line_error(run("vectors", fifo, "--tokenized", "-o", str(tmp_path / "v.vec")))
+    assert "reads its corpus more than once" in message and "FIFO" in message
