@@ -19,7 +19,7 @@ from .errors import InputError, NlpzeroError
 from .export import FORMATS as EXPORT_FORMATS, export as export_tokenizer
 from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
 from .lexicon import FORMATS, Lexicon, jieba_dictionary_path
-from .parallel import default_jobs
+from .parallel import MAX_JOBS, default_jobs
 from .progress import SILENT, TerminalProgress, print_above
 from .report import DEFAULT_TOP as REPORT_TOP, run_report
 from .templates import find_templates
@@ -119,7 +119,7 @@ def _quiet(ctx, param, value):
 def jobs_option(what: str):
     def decorate(fn):
         fn = click.option("--threads", "threads", type=click.IntRange(1), default=None, hidden=True)(fn)
-        return click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+        return click.option("-j", "--jobs", type=click.IntRange(1, MAX_JOBS), default=None,
                             help=f"Threads to {what} with  [default: all cores, at most 8].")(fn)
     return decorate
 
@@ -435,7 +435,7 @@ VECTORS = defaults(train_vectors)
               help="Drop occurrences of words more frequent than this at random, as word2vec does (0: keep all).")
 @click.option("--min-count", type=click.IntRange(1), default=VECTORS["min_count"], show_default=True,
               help="Rarest word kept.")
-@click.option("--max-vocab", type=click.IntRange(1), default=None, help="Keep at most this many words.")
+@click.option("--max-vocab", type=click.IntRange(2), default=None, help="Keep at most this many words.")
 @click.option("--truncate", is_flag=True,
               help="glove: cap pair weights (x / x-max)^0.75 at 1, as the original does with --x-max 100 "
                    "(helps rare words, under-fits frequent ones).")

@@ -20,14 +20,17 @@ the vocabulary is not answered, and coverage says how many were.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 import os
 from typing import Iterable
 
 import numpy as np
 
-from .errors import InputError
+from .errors import FormatError, InputError
 from .fileio import open_input
+
+log = logging.getLogger("nlpzero")
 
 ANALOGY_METHODS = ("add", "mul")
 
@@ -174,6 +177,8 @@ def read_analogies(path: str) -> tuple[list[list[str]], int]:
         parts = line.split()
         if len(parts) == 4 and not parts[0].startswith(":"):
             questions.append([p.lower() for p in parts])
+    if not questions:
+        raise FormatError(f"{path}: no analogy questions (lines of four words) in it")
     return questions, len(questions)
 
 
@@ -221,17 +226,25 @@ def evaluate_analogy(vectors, path: str, restrict: int = 30000, method: str = "a
 
 
 def read_similarities(path: str) -> tuple[list[tuple[str, str, float]], int]:
-    pairs = []
+    """The (word, word, score) pairs of a similarity file and their number;
+    lines that are not a pair with a score, after the first (a header), are
+    counted in a warning."""
+    pairs, skipped, first = [], 0, True
     for line in read_lines(path):
         if line.startswith("#") or not line.strip():
             continue
         parts = line.replace("\t", " ").split()
-        if len(parts) < 3:
-            continue
         try:
+            if len(parts) < 3:
+                raise ValueError
             pairs.append((parts[0], parts[1], float(parts[2])))
         except ValueError:
-            continue                # a header line
+            skipped += not first             # the first such line is a header
+        first = False
+    if not pairs:
+        raise FormatError(f"{path}: no word pairs with a score in it")
+    if skipped:
+        log.warning("%s: %d lines that are not a word pair with a score were skipped", path, skipped)
     return pairs, len(pairs)
 
 

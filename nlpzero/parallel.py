@@ -8,6 +8,10 @@ import os
 from typing import Callable, Iterable, Iterator
 
 
+# more threads than any machine has cores only multiplies per-thread tables
+MAX_JOBS = 256
+
+
 def default_jobs() -> int:
     """Threads for a long job: the machine's cores, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))

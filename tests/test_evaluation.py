@@ -178,3 +178,22 @@ def test_cli_eval_vectors(vectors, tmp_path):
     assert "3CosAdd" in result.stdout and "3CosMul" in result.stdout and "coverage 1/1" in result.stdout
     assert "coverage 3/3" in result.stdout
     assert run("eval", "vectors", path).returncode == 2
+
+
+def test_an_empty_or_wrong_kind_gold_file_is_an_error(tmp_path, caplog):
+    from nlpzero.errors import FormatError
+    from nlpzero.evaluation import read_analogies, read_similarities
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    analogies = tmp_path / "an.txt"
+    analogies.write_text(": capitals\nathens greece oslo norway\n")
+    with pytest.raises(FormatError, match="no analogy questions"):
+        read_analogies(str(empty))
+    for path in (empty, analogies):
+        with pytest.raises(FormatError, match="no word pairs with a score"):
+            read_similarities(str(path))
+    similarities = tmp_path / "sim.txt"
+    similarities.write_text("word1 word2 score\ncat dog 7.5\ncat car abc\ncar road 6\n")
+    with caplog.at_level("WARNING", logger="nlpzero"):
+        assert read_similarities(str(similarities)) == ([("cat", "dog", 7.5), ("car", "road", 6.0)], 2)
+    assert "1 lines that are not a word pair with a score were skipped" in caplog.text

@@ -7,6 +7,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings, strategies as st
 
 from nlpzero import FormatError
+from nlpzero.errors import InputError
 from nlpzero._ext import cooccur as cooccur_kernel
 from nlpzero._ext import glove as glove_kernel
 from nlpzero._ext.cooccur import HARMONIC, LINEAR, UNIFORM
@@ -526,3 +527,10 @@ def test_characters_are_composed_only_where_they_share_meaning():
     from nlpzero.vectors.glove import CHARACTER_FULL_RELATEDNESS, CHARACTER_WEIGHT
     weight = CHARACTER_WEIGHT * min(1.0, character_relatedness(words, meaningful) / CHARACTER_FULL_RELATEDNESS)
     assert np.allclose(compose_characters(words, meaningful, None), compose_characters(words, meaningful, weight))
+
+
+def test_a_dimension_beyond_memory_is_refused_before_training():
+    import scipy.sparse
+    cooc = scipy.sparse.coo_matrix(([2.0], ([0], [1])), shape=(2, 2))
+    with pytest.raises(InputError, match="dimension .* GB of vectors, more than this machine's"):
+        train_glove(cooc, np.array([3, 3]), dim=1 << 40)

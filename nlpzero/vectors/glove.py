@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Callable
 import numpy as np
 
 from .._ext import glove as _glove
+from ..errors import InputError
+from ..fileio import physical_memory
 from ..parallel import Workers
 from .cooccur import pair_keys
 from .keyed import unit_rows
@@ -108,10 +110,14 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
     if cooc.nnz == 0:
         raise ValueError("no co-occurring pairs to train on")
     dim = dim or default_dimension(n)
+    separate = model != "shared"
+    need = n * dim * 4 * (4 if separate else 2)            # float32 vectors and their AdaGrad sums
+    if need > physical_memory():
+        raise InputError(f"dimension {dim}: {n:,} words need {need / 2**30:.1f} GB of vectors, more than "
+                         f"this machine's {physical_memory() / 2**30:.1f} GB")
     rng = np.random.default_rng(seed)
     vectors = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
     vector_grads = np.ones((n, dim), dtype=np.float32)
-    separate = model != "shared"
     if separate:
         contexts = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
         context_grads = np.ones((n, dim), dtype=np.float32)
