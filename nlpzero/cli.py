@@ -105,9 +105,18 @@ def corpus_options(fn):
     fn = click.option("--encoding", default="utf-8", show_default=True,
                       help="Input encoding (gb18030, big5, utf-16-le ...); invalid bytes are replaced "
                            "and reported once per file.")(fn)
-    fn = click.option("-q", "--quiet", is_flag=True, callback=_quiet,
-                      help="No progress bars and no info lines (warnings and errors still show).")(fn)
-    return fn
+    return quiet_option(fn)
+
+
+def quiet_option(fn, expose_value: bool = True):
+    """-q/--quiet: every command takes it; those without progress bars need not see its value."""
+    return click.option("-q", "--quiet", is_flag=True, callback=_quiet, expose_value=expose_value,
+                        help="No progress bars and no info lines (warnings and errors still show).")(fn)
+
+
+def quiet_flag(fn):
+    """-q/--quiet for a command without progress bars: it silences info lines only."""
+    return quiet_option(fn, expose_value=False)
 
 
 def _quiet(ctx, param, value):
@@ -237,6 +246,7 @@ def count_command(corpus, output, order, min_count, jobs, threads, max_memory, t
 
 
 @main.command("merge")
+@quiet_flag
 @click.argument("inputs", nargs=-1, required=True, type=click.Path())
 @click.option("-o", "--output", required=True, metavar="FILE",
               help="Merged counts file (a path ending in / for a counts directory).")
@@ -508,6 +518,7 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
 
 
 def _query_options(fn):
+    fn = quiet_flag(fn)
     fn = click.option("--batch", metavar="FILE",
                       help="Also answer the queries of FILE, one per line ('-': stdin).")(fn)
     fn = click.option("-k", "--top", "k", type=click.IntRange(1), default=10, show_default=True,
@@ -668,6 +679,7 @@ def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, 
 
 
 @main.command("parse")
+@quiet_flag
 @click.argument("sentence_args", nargs=-1, required=True, metavar="SENTENCE...")
 @click.option("-t", "--templates", "templates_path", required=True, metavar="TEMPLATES")
 @click.option("-l", "--lexicon", required=True, metavar="LEXICON")
@@ -685,6 +697,7 @@ def parse_command(sentence_args, templates_path, lexicon, as_json):
 
 
 @main.command("compile")
+@quiet_flag
 @click.argument("lexicon")
 @click.option("-o", "--output", required=True, metavar="MODEL", help="Model file to write.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
@@ -698,6 +711,7 @@ def compile_command(lexicon, output, fmt):
 
 
 @main.command("export")
+@quiet_flag
 @click.argument("lexicon")
 @click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="hf", show_default=True,
               help="hf: a Hugging Face tokenizers tokenizer.json; sentencepiece: a sentencepiece .model.")
@@ -761,6 +775,7 @@ def eval_group():
 
 
 @eval_group.command("segmentation")
+@quiet_flag
 @click.argument("gold")
 @click.argument("predicted")
 @click.option("--training-words", metavar="FILE", help="The training vocabulary (one word per line), for OOV recall.")
@@ -786,6 +801,7 @@ def eval_segmentation_command(gold, predicted, training_words):
 
 
 @eval_group.command("vectors")
+@quiet_flag
 @click.argument("vectors_path", metavar="VECTORS")
 @click.option("--analogy", "analogies", multiple=True, metavar="FILE",
               help="An analogy set (questions-words format); repeat for several.")

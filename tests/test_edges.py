@@ -521,3 +521,14 @@ def test_a_pipe_or_fifo_path_is_read_once_like_stdin(tmp_path, lexicon):
     os.mkfifo(fifo)
     message = one_line_error(run("vectors", fifo, "--tokenized", "-o", str(tmp_path / "v.vec")))
     assert "reads its corpus more than once" in message and "FIFO" in message
+
+
+def test_every_command_takes_quiet_and_quiet_silences_info(tmp_path, lexicon):
+    import click
+    commands = [(name, c) for name, c in main.commands.items() if not isinstance(c, click.Group)]
+    commands += [(f"eval {name}", c) for name, c in main.commands["eval"].commands.items()]
+    missing = [name for name, c in commands if not any("--quiet" in p.opts for p in c.params)]
+    assert not missing
+    loud = CliRunner().invoke(main, ["compile", lexicon, "-o", str(tmp_path / "m")])
+    quiet = CliRunner().invoke(main, ["compile", lexicon, "-q", "-o", str(tmp_path / "m")])
+    assert "wrote" in loud.output and quiet.exit_code == 0 and quiet.output == ""
