@@ -313,9 +313,12 @@ class Corpus:
     _reported: set = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
-        if isinstance(self.inputs, (str, os.PathLike)):
+        if isinstance(self.inputs, (str, bytes, os.PathLike)):
             self.inputs = [self.inputs]
-        self.inputs = [os.fspath(p) for p in self.inputs]
+        try:
+            self.inputs = [os.fsdecode(p) for p in self.inputs]
+        except TypeError:
+            raise TypeError(f"a corpus is paths (str, bytes or os.PathLike), not {self.inputs!r:.80}") from None
         try:
             codec = codecs.lookup(self.encoding)
         except LookupError:

@@ -54,7 +54,7 @@ from ._ext import text as _text
 from .corpus import Corpus, TextRule, as_corpus, as_word_chars, iter_texts, line_blocks, number_word_chars
 from .errors import FormatError, InputError
 from .fileio import atomic_output, current_umask, open_input, physical_memory
-from .parallel import Workers
+from .parallel import Workers, resolve_jobs
 from .runs import Spill, bucket_ranges, concatenate_partitions, merge_rows, partition, read_run, write_run
 
 log = logging.getLogger("nlpzero")
@@ -71,6 +71,16 @@ _EMPTY_ROWS = {n: np.zeros((0, _ngrams.width_of(n) + 1), dtype=np.uint64) for n 
 def default_max_memory() -> int:
     """A third of physical memory: leaves room for the OS, the merge and other work."""
     return max(physical_memory() // 3, 64 << 20)
+
+
+def resolve_max_memory(max_memory: int | None) -> int:
+    """`max_memory` checked (a positive number of bytes), or the default for None.
+    The library takes budgets below the CLI's floor: tests spill kilobytes."""
+    if max_memory is None:
+        return default_max_memory()
+    if isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory < 1:
+        raise InputError(f"max_memory must be a positive number of bytes, not {max_memory!r}")
+    return max_memory
 
 
 class NgramCounts:
@@ -156,6 +166,10 @@ class NgramCounts:
 
     def most_common(self, k: int | None = None, order: int | None = None) -> list[tuple[str, int]]:
         """The k most frequent n-grams (of one order, or of all); ties in code point order."""
+        if order is not None and not 1 <= order <= self.order:
+            raise ValueError(f"order {order}: these counts hold n-grams of 1 to {self.order} characters")
+        if k is not None and k < 0:
+            raise ValueError(f"k must be 0 or more, not {k}")
         result = []
         for n in ([order] if order else range(1, self.order + 1)):
             table = self._tables[n]
@@ -492,10 +506,9 @@ def _count_chunks(chunks: Iterable[tuple[str, bool]] | Corpus, order: int = DEFA
     """Count a Corpus, or in-memory (text, ends_unit) chunks."""
     if not 1 <= order <= MAX_ORDER:
         raise InputError(f"order must be between 1 and {MAX_ORDER}")
-    if jobs < 1:
-        raise InputError("jobs must be at least 1")
+    jobs = resolve_jobs(jobs)
     word_chars = number_word_chars(word_chars) if fold_numbers else as_word_chars(word_chars)
-    counter = _Counter(order, jobs, max_memory or default_max_memory(), word_chars, fold_numbers, temp_dir)
+    counter = _Counter(order, jobs, resolve_max_memory(max_memory), word_chars, fold_numbers, temp_dir)
     try:
         if isinstance(chunks, Corpus):
             blocks = _utf8_blocks(chunks) if codecs.lookup(chunks.encoding).name == "utf-8" else \
@@ -513,7 +526,7 @@ def count_block(data: bytes, order: int = DEFAULT_ORDER, fold_numbers: bool = Fa
     """The counts of one block of UTF-8 text of whole lines (the default
     segmentation rule), and its number of invalid bytes: a cluster task."""
     word_chars = number_word_chars(None) if fold_numbers else as_word_chars(None)
-    counter = _Counter(order, 1, max_memory or default_max_memory(), word_chars, fold_numbers, temp_dir)
+    counter = _Counter(order, 1, resolve_max_memory(max_memory), word_chars, fold_numbers, temp_dir)
     invalid = []
     try:
         # a small first piece, as for files: the tables are sized from it (see _Counter._reserve)

@@ -57,12 +57,12 @@ from ._ext import discovery as _kernel
 from ._ext import runs as _runs
 from ._ext import tagger as _tagger
 from .corpus import Corpus, TextRule, as_corpus, number_word_chars
-from .counts import NgramCounts, count, default_max_memory
+from .counts import NgramCounts, count, resolve_max_memory
 from .cluster import scheduler_from
 from .errors import FormatError, InputError
 from .fileio import frame, unframe
 from .lexicon import Lexicon
-from .parallel import default_jobs, parallel_map
+from .parallel import parallel_map, resolve_jobs
 from .progress import as_progress
 from .runs import Spill
 from .stats import default_min_count, pmi
@@ -146,9 +146,11 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r} (expected one of {', '.join(UNITS)})")
-    jobs = jobs or default_jobs()
+    if min_count is not None and (isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1):
+        raise InputError(f"min_count must be a whole number of at least 1, not {min_count!r}")
+    jobs = resolve_jobs(jobs)
     progress = as_progress(progress)
-    max_memory = max_memory or default_max_memory()
+    max_memory = resolve_max_memory(max_memory)
     if isinstance(corpus, str) and "\n" in corpus:
         raise ValueError("discover() takes paths or a Corpus, not text")
     corpus = as_corpus(corpus, **corpus_options)
@@ -613,7 +615,7 @@ class _Source:
         self.raw = corpus.with_options(word_chars=number_word_chars(corpus.word_chars))
         self.rule = discovery_rule(corpus)
         self.progress = as_progress(progress)
-        self.max_memory = max_memory or default_max_memory()
+        self.max_memory = resolve_max_memory(max_memory)
         self.temp_dir = temp_dir
 
     @contextlib.contextmanager

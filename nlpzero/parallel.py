@@ -12,6 +12,16 @@ from typing import Callable, Iterable, Iterator
 MAX_JOBS = 256
 
 
+def resolve_jobs(jobs: int | None) -> int:
+    """`jobs` checked (a whole number from 1 to MAX_JOBS), or the default for None."""
+    if jobs is None:
+        return default_jobs()
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        from .errors import InputError
+        raise InputError(f"jobs must be a whole number from 1 to {MAX_JOBS}, not {jobs!r}")
+    return jobs
+
+
 def default_jobs() -> int:
     """Threads for a long job: the machine's cores, at most 8."""
     return max(1, min(os.cpu_count() or 1, 8))

@@ -105,14 +105,14 @@ class TemplateFinder:
     (:mod:`nlpzero.runs`) beyond `max_memory` bytes (default a third of RAM)."""
 
     def __init__(self, window: int = DEFAULT_WINDOW, max_memory: int | None = None, temp_dir: str | None = None):
-        from .counts import default_max_memory
+        from .counts import resolve_max_memory
         from .runs import Spill
 
         self.window = window
         self.index: dict[str, int] = {}
         self.word_counts = np.zeros(0, dtype=np.int64)
         self.pairs = _cooccur.pair_counter()
-        self.budget = (max_memory or default_max_memory()) // 2
+        self.budget = resolve_max_memory(max_memory) // 2
         self.spill = Spill(temp_dir, prefix="nlpzero-templates-")
         self._merged = empty_rows(1)            # pairs merged by an earlier pair_counts()
 
@@ -244,7 +244,7 @@ def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int
     """
     from .corpus import as_corpus
     from .errors import InputError
-    from .parallel import default_jobs
+    from .parallel import resolve_jobs
     from .progress import as_progress
     from .tokenizer import Tokenizer
     from .vectors.cooccur import token_lines
@@ -259,7 +259,7 @@ def find_templates(corpus, lexicon, window: int = DEFAULT_WINDOW, min_count: int
         with progress.task(label, total=corpus.total_bytes, unit="B") as advance:
             yield from sentences(token_lines(corpus.with_options(progress=advance), tokenizer, jobs))
 
-    jobs = jobs or default_jobs()
+    jobs = resolve_jobs(jobs)
     with TemplateFinder(window, max_memory, temp_dir) as finder:
         finder.train(corpus_sentences("templates: counting pairs"))
         if finder.total_words == 0:

@@ -532,3 +532,21 @@ def test_every_command_takes_quiet_and_quiet_silences_info(tmp_path, lexicon):
     loud = CliRunner().invoke(main, ["compile", lexicon, "-o", str(tmp_path / "m")])
     quiet = CliRunner().invoke(main, ["compile", lexicon, "-q", "-o", str(tmp_path / "m")])
     assert "wrote" in loud.output and quiet.exit_code == 0 and quiet.output == ""
+
+
+def test_the_library_checks_its_arguments_as_the_cli_does(write):
+    from nlpzero import count
+    corpus = write("in.txt", NOVEL_LINE * 3)
+    for bad in (dict(jobs=0), dict(jobs=-1), dict(jobs=10 ** 6), dict(max_memory=0), dict(min_count=-1),
+                dict(min_count=0)):
+        with pytest.raises(InputError):
+            discover(corpus, **bad)
+    for bad in (dict(jobs=0), dict(max_memory=-5)):
+        with pytest.raises(InputError):
+            count(corpus, **bad)
+    assert len(discover(os.fsencode(corpus), self_train=False)) > 0          # a bytes path is a path
+    with pytest.raises(TypeError, match="a corpus is paths"):
+        discover(42)
+    counts = count(corpus, order=2)
+    with pytest.raises(ValueError, match="1 to 2 characters"):
+        counts.most_common(3, order=9)

@@ -19,7 +19,7 @@ import numpy as np
 from .._ext import cooccur as _cooccur
 from .._ext.cooccur import DROPPED, HARMONIC, LINE_END, LINEAR, UNIFORM
 from ..corpus import WordChars, as_corpus
-from ..counts import default_max_memory
+from ..counts import resolve_max_memory
 from ..runs import Spill
 from ..tokenizer import Tokenizer
 
@@ -146,7 +146,7 @@ def pair_runs(lines, vocabulary: Vocabulary, window: int, weighting: str, sample
     Subsampling decides each occurrence by a hash of (seed, the line's text,
     the position in the line), so any split of the corpus into blocks keeps
     the same occurrences."""
-    budget = max_memory or default_max_memory()
+    budget = resolve_max_memory(max_memory)
     # one batch adds at most window pairs per token: keep that under a quarter of the budget
     batch_tokens = int(min(_BATCH_TOKENS, max(64, budget // (4 * _SLOT_BYTES * window))))
     code = WEIGHTINGS[weighting]

@@ -13,7 +13,7 @@ import logging
 from ..cluster import scheduler_from
 from ..corpus import as_corpus
 from ..errors import InputError
-from ..parallel import default_jobs
+from ..parallel import resolve_jobs
 from ..progress import as_progress
 from ..tokenizer import Tokenizer
 from .cooccur import DEFAULT_SAMPLE, DEFAULT_WEIGHTING, build_vocabulary, cooccurrence, token_lines
@@ -101,7 +101,7 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
     progress = as_progress(progress)
-    jobs = jobs or default_jobs()
+    jobs = resolve_jobs(jobs)
     corpus = as_corpus(corpus, **corpus_options)
     corpus.require_rereadable("vectors")
     if lexicon is not None and not isinstance(lexicon, Tokenizer):
