@@ -439,12 +439,16 @@ class Corpus:
         """Decoded text of one file, in pieces of at most about 1 M characters."""
         invalid = _InvalidBytes()
         decoder = self._decoder()
+        first = True
         for block in self._raw_blocks(path):
             _active.append(invalid)
             try:
                 text = decoder.decode(block, final=not block)
             finally:
                 _active.pop()
+            if first and text:
+                # a byte-order mark under an encoding that names the order (utf-16-le ...) is not text
+                text, first = text.removeprefix("\ufeff"), False
             if text:
                 yield text
         self.report_invalid(path, invalid.count)

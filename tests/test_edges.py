@@ -299,6 +299,9 @@ def test_utf16_without_a_byte_order_mark(write, lexicon, tmp_path):
     assert run("tokenize", "-l", lexicon, path, "--encoding", "utf-16-le").stdout == "宝玉 笑道\n"
     path32 = write("u32.txt", "宝玉\n".encode("utf-32-be"))
     assert "utf-32-be" in one_line_error(run("tokenize", "-l", lexicon, path32, "--encoding", "utf-32"))
+    with_bom = write("bom16.txt", "\ufeff宝玉笑道\n".encode("utf-16-le"))      # the order given and a mark too
+    for encoding in ("utf-16-le", "utf-16"):
+        assert run("tokenize", "-l", lexicon, with_bom, "--encoding", encoding).stdout == "宝玉 笑道\n", encoding
 
 
 def test_counts_beyond_64_bits(write, tmp_path):
