@@ -176,9 +176,10 @@ def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
         yield stream
         stream.flush()
         return
-    if descriptor_of(path) is not None:
-        if descriptor_of(path) in (1, 2):
-            getattr(sys, "stdout" if descriptor_of(path) == 1 else "stderr").flush()
+    fd = descriptor_of(path)
+    if fd is not None:
+        if fd in (1, 2):             # what Python buffered for that descriptor goes first
+            (sys.stdout if fd == 1 else sys.stderr).flush()
         with _naming(path), _descriptor_stream(path, mode, encoding) as stream:
             yield stream
         return
