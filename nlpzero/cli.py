@@ -303,7 +303,7 @@ DISCOVER = defaults(discover)
 @click.option("--unit", type=click.Choice(UNITS), default=DISCOVER["unit"], show_default=True,
               help="char: combine characters into words; word: combine the words of space-separated "
                    "text into multi-word units (\"new york\"); auto: decide from the text.")
-@click.option("--top", type=click.IntRange(1), default=None,
+@click.option("-k", "--top", type=click.IntRange(1), default=None,
               help="Keep only the K most frequent words  [default: all with -o, 50 printed].")
 @click.option("--format", "fmt", type=click.Choice(["tsv", "jieba", "json"]), default="tsv", show_default=True,
               help="tsv: word, count, gain (nats saved per occurrence); jieba: 'word freq' for "
@@ -653,7 +653,7 @@ TEMPLATES = defaults(find_templates)
               help="Rarest pair/template kept  [default: grows with the corpus, as in discover].")
 @click.option("--min-pmi", type=float, default=TEMPLATES["min_pmi"], show_default=True,
               help="Strong pairs have PMI above this.")
-@click.option("--top", type=click.IntRange(1), default=None, help="Keep the K most frequent  [printed: 30].")
+@click.option("-k", "--top", type=click.IntRange(1), default=None, help="Keep the K most frequent  [printed: 30].")
 @jobs_option("tokenize")
 @spill_options("Memory for the pair table")
 @corpus_options
@@ -700,8 +700,8 @@ def parse_command(sentence_args, templates_path, lexicon, as_json):
 @quiet_flag
 @click.argument("lexicon")
 @click.option("-o", "--output", required=True, metavar="MODEL", help="Model file to write.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="Lexicon format  [default: detected].")
+@click.option("--input-format", "--format", "fmt", type=click.Choice(FORMATS), default=None,
+              help="The format of LEXICON, the input (--format is the old name)  [default: detected].")
 def compile_command(lexicon, output, fmt):
     """Compile LEXICON into a tokenizer model file that loads in a fraction of a second."""
     output_check(output, lexicon)
@@ -747,7 +747,7 @@ def export_command(lexicon, fmt, output):
 @click.option("-v", "--vectors", metavar="VECTORS", help="Word vectors: a 2-D map and the new words' neighbours.")
 @click.option("-t", "--templates", metavar="TEMPLATES", help="Templates: the top ones and a parse tree.")
 @click.option("--base", metavar="DICT", help="What is not new  [default: jieba's bundled dictionary].")
-@click.option("--top", type=click.IntRange(1), default=REPORT_TOP, show_default=True, help="Rows per word table.")
+@click.option("-k", "--top", type=click.IntRange(1), default=REPORT_TOP, show_default=True, help="Rows per word table.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seeds the sampled lines.")
 @jobs_option("discover")
 @corpus_options
@@ -802,23 +802,28 @@ def eval_segmentation_command(gold, predicted, training_words):
 
 @eval_group.command("vectors")
 @quiet_flag
-@click.argument("vectors_path", metavar="VECTORS")
+@click.argument("vectors_path", metavar="[VECTORS]", required=False)
+@click.option("-v", "--vectors", "vectors_option", metavar="VECTORS",
+              help="The vectors file, as the query commands take it (or give it as the argument).")
 @click.option("--analogy", "analogies", multiple=True, metavar="FILE",
               help="An analogy set (questions-words format); repeat for several.")
 @click.option("--similarity", "similarities", multiple=True, metavar="FILE",
               help="A word-similarity set (w1 w2 score lines); repeat for several.")
 @click.option("--restrict", type=click.IntRange(0), default=30000, show_default=True,
               help="Answer analogies among this many most frequent words (0: all).")
-def eval_vectors_command(vectors_path, analogies, similarities, restrict):
+def eval_vectors_command(vectors_path, vectors_option, analogies, similarities, restrict):
     """Analogy accuracy (3CosAdd and 3CosMul) and similarity correlation
     (Spearman) of VECTORS, each with its coverage.
 
     \b
     Example:
-      nlpzero eval vectors news.vec --analogy questions-words.txt --similarity wordsim353.tsv
+      nlpzero eval vectors -v news.vec --analogy questions-words.txt --similarity wordsim353.tsv
     """
     from .evaluation import evaluate_analogy, evaluate_similarity
     from .vectors import WordVectors
+    if bool(vectors_path) == bool(vectors_option):
+        raise click.UsageError("give the vectors file once: -v VECTORS (or as the argument)")
+    vectors_path = vectors_path or vectors_option
     if not analogies and not similarities:
         raise click.UsageError("give at least one --analogy or --similarity set")
     wv = WordVectors.load(vectors_path)

@@ -553,3 +553,19 @@ def test_the_library_checks_its_arguments_as_the_cli_does(write):
     counts = count(corpus, order=2)
     with pytest.raises(ValueError, match="1 to 2 characters"):
         counts.most_common(3, order=9)
+
+
+def test_one_name_for_one_option_across_commands(tmp_path, lexicon):
+    import click
+    commands = [c for c in main.commands.values() if not isinstance(c, click.Group)]
+    commands += list(main.commands["eval"].commands.values())
+    for command in commands:
+        for param in command.params:
+            if "--top" in param.opts:
+                assert "-k" in param.opts, command.name
+            if "--vectors" in param.opts:
+                assert "-v" in param.opts, command.name
+    assert run("compile", lexicon, "--input-format", "tsv", "-o", str(tmp_path / "m")).exit_code == 0
+    assert run("compile", lexicon, "--format", "tsv", "-o", str(tmp_path / "m")).exit_code == 0     # the old name
+    result = run("eval", "vectors", "--analogy", lexicon)
+    assert result.exit_code == 2 and "-v VECTORS" in result.output
