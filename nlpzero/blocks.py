@@ -57,13 +57,13 @@ class Block:
 def list_files(inputs) -> list[str]:
     """The files of `inputs` as URLs or local paths, in order (directories
     walked, hidden entries skipped; globs expanded)."""
-    from .corpus import expand_paths
+    from .corpus import expand_paths, is_stream
 
     out = []
     for item in ([inputs] if isinstance(inputs, str) else list(inputs)):
         item = os.fspath(item)
-        if item == "-":
-            raise InputError("the cluster engine reads files, not - (stdin)")
+        if is_stream(item):
+            raise InputError(f"the cluster engine reads files, not {'- (stdin)' if item == '-' else item + ' (a pipe or FIFO)'}")
         if not is_url(item):
             out.extend(expand_paths([item]))
             continue

@@ -337,9 +337,8 @@ def discover_command(corpus, output, method, order, min_count, refine, self_trai
       nlpzero discover news/ --base jieba -o news-dict.tsv      # jieba's words fitted to news/, plus its new ones
       nlpzero discover news/ --format jieba -o userdict.txt   # jieba.load_userdict('userdict.txt')
     """
-    if "-" in corpus:
-        raise InputError("discover reads its corpus several times: give files, not - (stdin)")
     source = open_corpus(corpus, encoding)
+    source.require_rereadable("discover")
     output_check(output, source, list(counts_files), exclude_known if exclude_known not in (None, "", "jieba") else None,
                  base if base != "jieba" else None)
     counts = merge([NgramCounts.load(path) for path in counts_files]) if counts_files else None
@@ -405,7 +404,7 @@ def tokenize_command(inputs, lexicon, output, sep, split_runs, jobs, threads, sc
         tokenizer = compiled_dictionary(jieba_dictionary_path()).with_split_runs(split_runs)
     else:
         tokenizer = Tokenizer.load(lexicon, split_runs=split_runs)
-    interactive = not source.rereadable and not _is_regular(sys.stdin)
+    interactive = "-" in source.paths and not _is_regular(sys.stdin)
     with atomic_output(output, "wb") as out:
         tokenizer.tokenize_corpus(source, out, separator=sep, jobs=_jobs(jobs, threads),
                                   progress=SILENT if interactive else progress_for(quiet), interactive=interactive,
@@ -431,7 +430,7 @@ VECTORS = defaults(train_vectors)
 @click.option("-l", "--lexicon", metavar="LEXICON", help="Tokenize with this lexicon or tokenizer model.")
 @click.option("--tokenized", is_flag=True, help="The corpus is already tokenized: split on whitespace.")
 @click.option("--method", type=click.Choice(VECTOR_METHODS), default=VECTORS["method"], show_default=True,
-              help="glove: simpler GloVe, <v_i, v_j> fits PMI (compiled); word2vec: gensim's skip-gram; "
+              help="glove: simpler GloVe, <v_i, v_j> fits the positive PMI (compiled); word2vec: gensim's skip-gram; "
                    "fasttext: gensim's skip-gram over words and their character n-grams (1 to 4).")
 @click.option("--dim", type=click.IntRange(2), default=None,
               help="Dimension  [default: glove 8.33 ln(vocabulary), the minimum-entropy rule; otherwise 100].")
@@ -500,9 +499,8 @@ def vectors_command(corpus, output, lexicon, tokenized, method, dim, window, epo
     """
     if bool(lexicon) == tokenized:
         raise InputError("give either -l LEXICON (to tokenize) or --tokenized (already tokenized), not both or neither")
-    if "-" in corpus:
-        raise InputError("vectors reads its corpus more than once: give files, not - (stdin)")
     source = open_corpus(corpus, encoding)
+    source.require_rereadable("vectors")
     output_check(output, source, lexicon)
     tokenizer = Tokenizer.load(lexicon) if lexicon else None
     vectors = train_vectors(source, tokenizer, method=method, dim=dim, window=window, epochs=epochs,
@@ -603,7 +601,8 @@ def similar_command(vectors_path, k, batch, words):
 @_query_options
 @click.argument("words", nargs=-1)
 def related_command(vectors_path, k, batch, words):
-    """Words most related to each WORD (inner product: their PMI, for simpler GloVe)."""
+    """Words most related to each WORD (inner product: for simpler GloVe, their positive PMI as fitted,
+    before --spectrum reweighting)."""
     _answer(vectors_path, _queries(words, batch, 1, "a WORD"), lambda wv, w: wv.related(w, k))
 
 
@@ -663,9 +662,8 @@ def templates_command(corpus, lexicon, output, window, min_count, min_pmi, top, 
 
     CORPUS is files, directories or globs (not '-': it is read twice).
     Without -o, prints the top non-trivial templates ([X] w [X] is trivial)."""
-    if "-" in corpus:
-        raise InputError("templates reads its corpus twice: give files, not - (stdin)")
     source = open_corpus(corpus, encoding)
+    source.require_rereadable("templates")
     output_check(output, source, lexicon)
     found = find_templates(source, Tokenizer.load(lexicon), window=window, min_count=min_count, min_pmi=min_pmi,
                            jobs=_jobs(jobs, threads), max_memory=max_memory, temp_dir=temp_dir,

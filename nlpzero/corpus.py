@@ -20,6 +20,7 @@ import dataclasses
 import glob
 import gzip
 import hashlib
+import io
 import itertools
 import logging
 import lzma
@@ -176,15 +177,43 @@ def _open_binary(path: str):
             raise InputError(f"{path}: cannot open ({exc})") from None
     else:
         raw = open_input(path)
-    if hasattr(raw, "peek"):          # also a pipe, a FIFO or /dev/stdin, which cannot seek
-        head = raw.peek(6)[:6]
-    else:
-        head = raw.read(6)
+    head = b""
+    while len(head) < 6:              # a pipe may deliver fewer bytes per read
+        more = raw.read(6 - len(head))
+        if not more:
+            break
+        head += more
+    if raw.seekable():
         raw.seek(0)
+    else:                             # a pipe, a FIFO or /dev/stdin: put the bytes back in front
+        raw = io.BufferedReader(_Prefixed(head, raw), READ_BLOCK)
     for magic, opener in _MAGIC:
         if head.startswith(magic):
             return raw, opener(raw)
     return raw, raw
+
+
+class _Prefixed(io.RawIOBase):
+    """Bytes already read from a stream that cannot seek, then the rest of it."""
+
+    def __init__(self, head: bytes, rest):
+        self._head, self._rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._head:
+            n = min(len(buffer), len(self._head))
+            buffer[:n], self._head = self._head[:n], self._head[n:]
+            return n
+        data = self._rest.read1(len(buffer)) if hasattr(self._rest, "read1") else self._rest.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def close(self):
+        self._rest.close()
+        super().close()
 
 
 def _looks_binary(block: bytes, encoding: str) -> bool:
@@ -218,7 +247,7 @@ def _byte_order_hint(block: bytes, width: int) -> str:
     return "be" if even > odd else "le"
 
 
-def _is_stream(path: str) -> bool:
+def is_stream(path: str) -> bool:
     """stdin, or a path that is a pipe, FIFO or character device (<(...), /dev/stdin): read once."""
     if path == "-":
         return True
@@ -368,7 +397,7 @@ class Corpus:
     @property
     def rereadable(self) -> bool:
         """Whether the inputs can be read more than once (stdin, a pipe or a FIFO cannot)."""
-        return not any(_is_stream(path) for path in self._paths)
+        return not any(is_stream(path) for path in self._paths)
 
     def require_rereadable(self, what: str) -> None:
         """InputError unless the corpus can be read several times, as `what` does."""

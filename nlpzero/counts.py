@@ -54,7 +54,7 @@ from ._ext import text as _text
 from .corpus import Corpus, TextRule, as_corpus, as_word_chars, iter_texts, line_blocks, number_word_chars
 from .errors import FormatError, InputError
 from .fileio import atomic_output, current_umask, open_input, physical_memory
-from .parallel import Workers, resolve_jobs
+from .parallel import Workers, resolve_jobs, whole_number
 from .runs import Spill, bucket_ranges, concatenate_partitions, merge_rows, partition, read_run, write_run
 
 log = logging.getLogger("nlpzero")
@@ -78,9 +78,10 @@ def resolve_max_memory(max_memory: int | None) -> int:
     The library takes budgets below the CLI's floor: tests spill kilobytes."""
     if max_memory is None:
         return default_max_memory()
-    if isinstance(max_memory, bool) or not isinstance(max_memory, int) or max_memory < 1:
+    number = whole_number(max_memory)
+    if number is None or number < 1:
         raise InputError(f"max_memory must be a positive number of bytes, not {max_memory!r}")
-    return max_memory
+    return number
 
 
 class NgramCounts:

@@ -62,7 +62,7 @@ from .cluster import scheduler_from
 from .errors import FormatError, InputError
 from .fileio import frame, unframe
 from .lexicon import Lexicon
-from .parallel import parallel_map, resolve_jobs
+from .parallel import parallel_map, resolve_jobs, whole_number
 from .progress import as_progress
 from .runs import Spill
 from .stats import default_min_count, pmi
@@ -146,8 +146,10 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
         raise ValueError(f"unknown method {method!r} (expected one of {', '.join(METHODS)})")
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r} (expected one of {', '.join(UNITS)})")
-    if min_count is not None and (isinstance(min_count, bool) or not isinstance(min_count, int) or min_count < 1):
-        raise InputError(f"min_count must be a whole number of at least 1, not {min_count!r}")
+    if min_count is not None:
+        if whole_number(min_count) is None or whole_number(min_count) < 1:
+            raise InputError(f"min_count must be a whole number of at least 1, not {min_count!r}")
+        min_count = whole_number(min_count)
     jobs = resolve_jobs(jobs)
     progress = as_progress(progress)
     max_memory = resolve_max_memory(max_memory)

@@ -27,7 +27,11 @@ def check_output(path: str, inputs: Iterable[str] = ()) -> None:
     end: its directory is missing or not writable, it is a directory or names
     one (a trailing /), it is read-only, or it is one of `inputs` (writing it
     would destroy what is being read).  Commands call this before any work."""
-    if path == "-" or descriptor_of(path) is not None:
+    if path == "-":
+        return
+    fd = descriptor_of(path)
+    if fd is not None:
+        _check_descriptor(path, fd, inputs)
         return
     if path.endswith(("/", os.sep)):
         raise InputError(f"{path}: names a directory; give a file name")
@@ -60,6 +64,26 @@ def descriptor_of(path: str) -> int | None:
         return None
     fd, out, err, proc = match.groups()
     return 1 if out else 2 if err else int(fd or proc)
+
+
+def _check_descriptor(path: str, fd: int, inputs: Iterable[str]) -> None:
+    """A descriptor output must be open, and not be one of the inputs (through
+    `>>`, a command would read its own output without end)."""
+    try:
+        written = os.fstat(fd)
+    except OSError as exc:
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+    if not stat.S_ISREG(written.st_mode):
+        return
+    for item in inputs:
+        if item == "-":
+            continue
+        try:
+            read = os.stat(item)
+        except OSError:
+            continue
+        if (read.st_dev, read.st_ino) == (written.st_dev, written.st_ino):
+            raise InputError(f"{path}: is also an input; write the output elsewhere")
 
 
 def _directory_of(path: str, target: str) -> str:
@@ -173,8 +197,9 @@ def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
     descriptor (/dev/stdout, /dev/fd/N) to that descriptor."""
     if path == "-":
         stream = sys.stdout.buffer if "b" in mode else sys.stdout
-        yield stream
-        stream.flush()
+        with _naming("<stdout>"):
+            yield stream
+            stream.flush()
         return
     fd = descriptor_of(path)
     if fd is not None:

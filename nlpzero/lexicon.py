@@ -468,8 +468,10 @@ def lexicon_head(name: str, text: str) -> str:
     """The start of a lexicon file's text; a FormatError if it is another
     nlpzero file (templates, say), whose lines would parse as words."""
     head = text[:256].lstrip("\ufeff \t\r\n")
-    if head.startswith("#nlpzero-") and not head.startswith(TSV_HEADER + " "):
-        raise FormatError(f"{name}: an nlpzero {head[len('#nlpzero-'):].split()[0]} file, not a lexicon")
+    if head.startswith("#nlpzero-"):
+        kind = re.match(r"#nlpzero-([\w-]*)", head).group(1)
+        if kind != TSV_HEADER[len("#nlpzero-"):]:      # the lexicon's own header: its version is checked later
+            raise FormatError(f"{name}: an nlpzero {kind or 'unknown'} file, not a lexicon")
     return head
 
 

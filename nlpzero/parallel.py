@@ -4,6 +4,7 @@ mechanism of the package."""
 from __future__ import annotations
 
 import concurrent.futures
+import operator
 import os
 from typing import Callable, Iterable, Iterator
 
@@ -16,10 +17,23 @@ def resolve_jobs(jobs: int | None) -> int:
     """`jobs` checked (a whole number from 1 to MAX_JOBS), or the default for None."""
     if jobs is None:
         return default_jobs()
-    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+    number = whole_number(jobs)
+    if number is None or not 1 <= number <= MAX_JOBS:
         from .errors import InputError
         raise InputError(f"jobs must be a whole number from 1 to {MAX_JOBS}, not {jobs!r}")
-    return jobs
+    return number
+
+
+def whole_number(value) -> int | None:
+    """`value` as an int (numpy integers and integral floats such as 2e9 included), or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def default_jobs() -> int:

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ X = None                        # a placeholder inside a template tuple
 X_TEXT = "[X]"
 HEADER = "#nlpzero-templates"
 VERSION = 1
+
+log = logging.getLogger("nlpzero")
+
 MAX_SENTENCE_TOKENS = 40
 MAX_PATHS = 256
 MAX_MATCH_STATES = 20000
@@ -417,7 +421,14 @@ class Parser:
         return [self.parse(ws) for ws in list(sentences([tokens])) or [[]]]
 
     def parse(self, ws: Sequence[str]) -> Tree:
-        ws = list(ws)[:MAX_SENTENCE_TOKENS]
+        """The best tree of one sentence of at most MAX_SENTENCE_TOKENS words
+        (a longer one is cut there, with a warning; :meth:`parse_text` takes
+        long sentences in pieces)."""
+        ws = list(ws)
+        if len(ws) > MAX_SENTENCE_TOKENS:
+            log.warning("parse: a sentence of %d words is cut to its first %d (parse_text takes it in pieces)",
+                        len(ws), MAX_SENTENCE_TOKENS)
+            ws = ws[:MAX_SENTENCE_TOKENS]
         if not ws:
             return Tree(None, [])
         by_span = collections.defaultdict(list)

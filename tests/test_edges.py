@@ -208,6 +208,10 @@ def test_other_files_and_empty_files_are_not_lexicons(tmp_path, write, lexicon):
     for args in (["compile", templates, "-o", str(tmp_path / "m")], ["tokenize", "-l", templates, corpus],
                  ["discover", corpus, "--base", templates]):
         assert "an nlpzero templates file, not a lexicon" in one_line_error(run(*args)), args
+    tab_header = write("tab.tsv", "#nlpzero-lexicon\t1\n我们\t3\n")
+    assert len(Lexicon.load(tab_header)) == 1
+    with pytest.raises(FormatError, match="an nlpzero unknown file"):
+        Lexicon.load(write("bare.tsv", "#nlpzero-\n"))
     for path in (empty, blank):
         assert "holds no words: not a lexicon" in one_line_error(run("tokenize", "-l", path, corpus))
         with pytest.raises(FormatError, match="holds no words"):
@@ -233,6 +237,20 @@ def test_batch_queries_and_empty_words(tmp_path, write):
         wv.similar("")
     with pytest.raises(ValueError):
         wv.similar("cat", -1)
+
+
+def test_a_descriptor_output_is_checked_before_any_work(tmp_path, lexicon, write):
+    corpus = write("in.txt", "宝玉笑道\n")
+    script = ("import sys; from nlpzero.cli import main; "
+              f"main(['tokenize', '-q', '-l', {lexicon!r}, {corpus!r}, '-o', sys.argv[1]])")
+    with open(corpus, "ab") as out:        # `... -o /dev/stdout >> in.txt` read its own output without end
+        result = subprocess.run([sys.executable, "-c", script, "/dev/stdout"], stdout=out, stderr=subprocess.PIPE,
+                                cwd=tmp_path, timeout=60)
+    assert result.returncode != 0 and b"is also an input" in result.stderr
+    assert open(corpus, encoding="utf-8").read() == "宝玉笑道\n"
+    closed = subprocess.run([sys.executable, "-c", script, "/dev/fd/9"], capture_output=True, cwd=tmp_path,
+                            timeout=60)
+    assert closed.returncode != 0 and b"/dev/fd/9: cannot write (Bad file descriptor)" in closed.stderr
 
 
 def _spawn(*args, **kw):
@@ -504,26 +522,57 @@ def test_an_edited_dictionarys_old_compiled_model_is_removed(tmp_path, monkeypat
     assert first != second
 
 
-def test_a_pipe_or_fifo_path_is_read_once_like_stdin(tmp_path, lexicon):
+def _feed_fifo(path, *chunks):
+    """Write chunks into a FIFO once a reader opens it (a thread that gives up
+    after 10 s instead of hanging the test when the reader never comes)."""
+    def feed():
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+                break
+            except OSError:            # ENXIO: no reader yet
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.01)
+        os.set_blocking(fd, True)
+        for chunk in chunks:
+            os.write(fd, chunk)
+            time.sleep(0.2)            # a pipe delivers what has arrived: the reader sees pieces
+        os.close(fd)
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_a_pipe_or_fifo_path_is_read_once_like_stdin(tmp_path, lexicon, monkeypatch):
     import gzip
+    from nlpzero.blocks import list_files
     fifo = str(tmp_path / "in.fifo")
     text = "宝玉笑道\n".encode()
-    for command, payload in ((["tokenize", "-q", "-l", lexicon], text),
-                             (["count", "-q", "--format", "tsv", "--order", "1", "-o", "-"], gzip.compress(text))):
+    packed = gzip.compress(text)
+    for command, chunks in ((["tokenize", "-q", "-l", lexicon], [text]),
+                            (["count", "-q", "--format", "tsv", "--order", "1", "-o", "-"], [packed[:1], packed[1:]])):
         os.mkfifo(fifo)
-        writer = threading.Thread(target=lambda: open(fifo, "wb").write(payload))
-        writer.start()
+        writer = _feed_fifo(fifo, *chunks)
         result = run(*command, fifo)
         writer.join(10)
         os.unlink(fifo)
         assert result.exit_code == 0, result.output
         if command[0] == "tokenize":
             assert result.output == "宝玉 笑道\n"
-        else:
-            assert "玉\t1" in result.output.splitlines()      # the gzipped FIFO was decompressed
+        else:                           # the gzip magic arrived in two reads and was still seen
+            assert "玉\t1" in result.output.splitlines()
     os.mkfifo(fifo)
     message = one_line_error(run("vectors", fifo, "--tokenized", "-o", str(tmp_path / "v.vec")))
     assert "reads its corpus more than once" in message and "FIFO" in message
+    with pytest.raises(InputError, match="a pipe or FIFO"):
+        list_files([fifo])                         # the cluster engine reads files
+    # a FIFO input is not stdin: the run keeps its threads and progress
+    seen = {}
+    monkeypatch.setattr(Tokenizer, "tokenize_corpus", lambda self, corpus, out, **kw: seen.update(kw))
+    assert run("tokenize", "-l", lexicon, fifo, "-j", "2").exit_code == 0
+    assert seen["interactive"] is False and seen["jobs"] == 2
 
 
 def test_every_command_takes_quiet_and_quiet_silences_info(tmp_path, lexicon):
@@ -553,6 +602,7 @@ def test_the_library_checks_its_arguments_as_the_cli_does(write):
     counts = count(corpus, order=2)
     with pytest.raises(ValueError, match="1 to 2 characters"):
         counts.most_common(3, order=9)
+    assert count(corpus, order=2, jobs=np.int64(2), max_memory=2e9) == counts     # numpy and float sizes
 
 
 def test_one_name_for_one_option_across_commands(tmp_path, lexicon):

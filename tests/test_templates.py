@@ -121,3 +121,13 @@ def test_a_long_sentence_comes_in_pieces_with_no_token_dropped():
     pieces = list(sentences([words + ["，"] + ["a", "b"]]))
     assert [len(p) for p in pieces] == [MAX_SENTENCE_TOKENS, MAX_SENTENCE_TOKENS, 5, 2]
     assert sum(pieces, []) == words + ["a", "b"]
+
+
+def test_parse_says_when_it_cuts_a_long_sentence(caplog):
+    from nlpzero.templates import MAX_SENTENCE_TOKENS
+    parser = Parser(Templates({(X, "的", X): 5}, 5))
+    with caplog.at_level("WARNING", logger="nlpzero"):
+        parser.parse([f"w{i}" for i in range(MAX_SENTENCE_TOKENS)])
+        assert not caplog.records
+        parser.parse([f"w{i}" for i in range(MAX_SENTENCE_TOKENS + 10)])
+    assert f"cut to its first {MAX_SENTENCE_TOKENS}" in caplog.text

@@ -2,7 +2,8 @@
 that <v_i, v_j> = PMI(i, j) = ln(x_ij · Σc² / (Σx · c_i · c_j)), with x the
 window co-occurrence counts (self-pairs excluded) and c the word counts.
 
-Loss Σ λ_ij (<v_i, v_j> - PMI_ij)², λ = (x / x_max)^α, or min(x / x_max, 1)^α
+Loss Σ λ_ij (<v_i, v_j> - PMI_ij)², over co-occurring pairs whose PMI is
+clipped at 0 by default (`positive`: PPMI), λ = (x / x_max)^α, or min(x / x_max, 1)^α
 with `truncate` (the author's default), AdaGrad (step η, accumulators from 1),
 initialisation U(-0.5, 0.5)/dim;
 the loop is compiled (``nlpzero/_ext/glove.pyx``) and runs on several threads.

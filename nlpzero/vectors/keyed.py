@@ -31,7 +31,7 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
 class WordVectors:
     """Word vectors with similarity, relatedness, analogy and keyword queries.
 
-    Relatedness is the inner product -- for simpler GloVe the PMI fit (exactly
+    Relatedness is the inner product -- for simpler GloVe the positive-PMI fit (exactly
     so when trained with ``spectrum=1``; the default flattens it for cosines);
     similarity is the cosine; a vector's norm grows with the word's importance
     (about -ln p(w)).  A word outside the vocabulary is composed of the

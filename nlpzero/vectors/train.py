@@ -54,7 +54,7 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
         tokenize with; None when the corpus is already tokenized (split on
         whitespace).
     method
-        "glove" (simpler GloVe: <v_i, v_j> fits PMI), "word2vec" (gensim's
+        "glove" (simpler GloVe: <v_i, v_j> fits the positive PMI), "word2vec" (gensim's
         skip-gram) or "fasttext" (gensim's skip-gram over words and their
         character n-grams of 1 to 4 characters).
     dim
@@ -78,7 +78,7 @@ def train_vectors(corpus, lexicon=None, *, method: str = "glove", dim: int | Non
         `positive`, `learning_rate` its `eta`).
     spectrum, characters
         glove's output: the singular values raised to `spectrum` (1: the
-        fitted vectors, whose inner products are the PMI; see
+        fitted vectors, whose inner products are the (positive) PMI; see
         :func:`~nlpzero.vectors.glove.reweight_spectrum`), then each word
         composed with its characters that are vocabulary words, at weight
         `characters` (None: set by how much the vectors say characters share
