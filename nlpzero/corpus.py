@@ -166,9 +166,10 @@ _DECOMPRESS_ERRORS = (OSError, EOFError, lzma.LZMAError, zlib.error)
 
 
 def _open_binary(path: str):
-    """(raw file, stream to read): gzip, bzip2 and xz are decompressed by content."""
+    """(raw file, stream to read): gzip, bzip2 and xz are decompressed by
+    content, from stdin too (raw None)."""
     if path == "-":
-        return None, sys.stdin.buffer
+        return None, _decompressed(*_sniffed(sys.stdin.buffer))
     if "://" in path:
         from .blocks import fsspec_module
         try:
@@ -177,20 +178,33 @@ def _open_binary(path: str):
             raise InputError(f"{path}: cannot open ({exc})") from None
     else:
         raw = open_input(path)
+    raw, head = _sniffed(raw)
+    return raw, _decompressed(raw, head)
+
+
+def _sniffed(raw):
+    """(stream, its first bytes): as many as can start a compression magic.
+    A stream that cannot seek (stdin, a pipe, a FIFO) gets them put back in
+    front; bytes are read one at a time while they could still be a magic, so
+    that a line typed at a terminal is not kept waiting for more."""
     head = b""
-    while len(head) < 6:              # a pipe may deliver fewer bytes per read
-        more = raw.read(6 - len(head))
+    while any(magic.startswith(head) and len(head) < len(magic) for magic, _ in _MAGIC):
+        more = raw.read(1)
         if not more:
             break
         head += more
     if raw.seekable():
         raw.seek(0)
-    else:                             # a pipe, a FIFO or /dev/stdin: put the bytes back in front
+    elif head:
         raw = io.BufferedReader(_Prefixed(head, raw), READ_BLOCK)
+    return raw, head
+
+
+def _decompressed(raw, head: bytes):
     for magic, opener in _MAGIC:
         if head.startswith(magic):
-            return raw, opener(raw)
-    return raw, raw
+            return opener(raw)
+    return raw
 
 
 class _Prefixed(io.RawIOBase):

@@ -239,6 +239,18 @@ def test_batch_queries_and_empty_words(tmp_path, write):
         wv.similar("cat", -1)
 
 
+def test_compressed_stdin_is_decompressed(tmp_path):
+    import bz2
+    import gzip
+    import lzma
+    text = "宝玉笑道\n".encode()
+    command = [sys.executable, "-m", "nlpzero.cli", "count", "-q", "-", "--order", "1", "--format", "tsv", "-o", "-"]
+    for compress in (gzip.compress, bz2.compress, lzma.compress, lambda data: data):
+        result = subprocess.run(command, input=compress(text), capture_output=True, cwd=tmp_path, timeout=60)
+        assert result.returncode == 0, result.stderr
+        assert sorted(result.stdout.decode().splitlines()) == ["宝\t1", "玉\t1", "笑\t1", "道\t1"]
+
+
 def test_a_descriptor_output_is_checked_before_any_work(tmp_path, lexicon, write):
     corpus = write("in.txt", "宝玉笑道\n")
     script = ("import sys; from nlpzero.cli import main; "
