@@ -38,11 +38,11 @@ def check_output(path: str, inputs: Iterable[str] = ()) -> None:
     target = os.path.realpath(path)
     if os.path.isdir(target):
         raise InputError(f"{path}: is a directory")
+    if os.path.exists(target) and not os.access(target, os.W_OK):
+        raise InputError(f"{path}: read-only")
     if os.path.exists(target) and not _is_regular(target):
         return                       # a device or FIFO: written directly, never replaced
     directory = _directory_of(path, target)
-    if os.path.exists(target) and not os.access(target, os.W_OK):
-        raise InputError(f"{path}: read-only")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise InputError(f"{path}: cannot write in {directory} (permission denied)")
     if os.path.exists(target):

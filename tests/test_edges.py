@@ -144,11 +144,14 @@ def test_a_read_only_output_and_a_trailing_slash_are_refused_before_any_work(tmp
     assert not (tmp_path / "out").exists()
     read_only = write("ro.tsv", "old\n")
     os.chmod(read_only, 0o444)
-    if os.access(read_only, os.W_OK):          # root: file modes do not stop it, so say what they would
-        real_access = os.access
-        monkeypatch.setattr(os, "access", lambda path, mode: (not (mode & os.W_OK and os.fspath(path) == read_only)
-                                                             and real_access(path, mode)))
+    fifo = str(tmp_path / "ro.fifo")          # a FIFO or device is written directly: checked all the same
+    os.mkfifo(fifo, 0o444)
+    real_access = os.access
+    if real_access(read_only, os.W_OK):       # root: file modes do not stop it, so say what they would
+        monkeypatch.setattr(os, "access", lambda path, mode: (not (mode & os.W_OK and os.fspath(path) in
+                                                                   (read_only, fifo)) and real_access(path, mode)))
     assert one_line_error(run("discover", corpus, "-o", read_only)).endswith("ro.tsv: read-only")
+    assert one_line_error(run("discover", corpus, "-o", fifo)).endswith("ro.fifo: read-only")
     with pytest.raises(InputError, match="read-only"), atomic_output(read_only, "w") as out:
         out.write("new")
     assert open(read_only).read() == "old\n"
