@@ -63,7 +63,8 @@ def list_files(inputs) -> list[str]:
     for item in ([inputs] if isinstance(inputs, str) else list(inputs)):
         item = os.fspath(item)
         if is_stream(item):
-            raise InputError(f"the cluster engine reads files, not {'- (stdin)' if item == '-' else item + ' (a pipe or FIFO)'}")
+            what = "- (stdin)" if item == "-" else f"{item} (a pipe or FIFO)"
+            raise InputError(f"the cluster engine reads files, not {what}")
         if not is_url(item):
             out.extend(expand_paths([item]))
             continue

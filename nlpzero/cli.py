@@ -17,7 +17,7 @@ from .counts import DEFAULT_ORDER, MAX_ORDER, NgramCounts, count, merge
 from .discovery import DEFAULT_ORDER as DISCOVER_ORDER, METHODS, UNITS, discover, load_base, new_words
 from .errors import InputError, NlpzeroError
 from .export import FORMATS as EXPORT_FORMATS, export as export_tokenizer
-from .fileio import MIN_MEMORY, atomic_output, check_output, parse_size
+from .fileio import MIN_MEMORY, atomic_output, check_output, open_input, parse_size
 from .lexicon import FORMATS, Lexicon, jieba_dictionary_path
 from .parallel import MAX_JOBS, default_jobs
 from .progress import SILENT, TerminalProgress, print_above
@@ -549,7 +549,6 @@ def _queries(arguments, batch, arity: int, usage: str) -> list[list[str]]:
 
 def _batch_lines(batch: str) -> list[str]:
     """The lines of a --batch file ('-': stdin): UTF-8, a byte-order mark dropped."""
-    from .fileio import open_input
     if batch == "-":
         data = sys.stdin.buffer.read()
     else:

@@ -405,8 +405,7 @@ class Corpus:
         return total
 
     def _decoder(self):
-        encoding = "utf-8-sig" if codecs.lookup(self.encoding).name == "utf-8" else self.encoding
-        return codecs.getincrementaldecoder(encoding)(errors="nlpzero-replace")
+        return codecs.getincrementaldecoder(self.encoding)(errors="nlpzero-replace")
 
     @property
     def rereadable(self) -> bool:
@@ -451,8 +450,7 @@ class Corpus:
         name = "<stdin>" if path == "-" else path
         # a pipe or terminal: take what has arrived, so a line typed is a line answered
         piped = raw is None or not raw.seekable()
-        decompressing = raw is not None and stream is not raw
-        read = stream.read1 if piped and not decompressing and hasattr(stream, "read1") else stream.read
+        read = stream.read1 if piped and hasattr(stream, "read1") else stream.read
         try:
             while True:
                 try:
@@ -490,7 +488,7 @@ class Corpus:
             finally:
                 _active.pop()
             if first and text:
-                # a byte-order mark under an encoding that names the order (utf-16-le ...) is not text
+                # a byte-order mark is not text, whatever the encoding (utf-8, utf-16-le ...)
                 text, first = text.removeprefix("\ufeff"), False
             if text:
                 yield text

@@ -147,9 +147,10 @@ def discover(corpus, method: str = "pairs", order: int = DEFAULT_ORDER, min_coun
     if unit not in UNITS:
         raise ValueError(f"unknown unit {unit!r} (expected one of {', '.join(UNITS)})")
     if min_count is not None:
-        if whole_number(min_count) is None or whole_number(min_count) < 1:
+        checked = whole_number(min_count)
+        if checked is None or checked < 1:
             raise InputError(f"min_count must be a whole number of at least 1, not {min_count!r}")
-        min_count = whole_number(min_count)
+        min_count = checked
     jobs = resolve_jobs(jobs)
     progress = as_progress(progress)
     max_memory = resolve_max_memory(max_memory)

@@ -46,9 +46,7 @@ def check_output(path: str, inputs: Iterable[str] = ()) -> None:
     if not os.access(directory, os.W_OK | os.X_OK):
         raise InputError(f"{path}: cannot write in {directory} (permission denied)")
     if os.path.exists(target):
-        for item in inputs:
-            if item != "-" and os.path.exists(item) and os.path.samefile(item, target):
-                raise InputError(f"{path}: is also an input; write the output elsewhere")
+        _refuse_an_input(path, os.stat(target), inputs)
 
 
 _DESCRIPTOR = re.compile(r"/(?:dev/(?:fd/(\d+)|(stdout)|(stderr))|proc/self/fd/(\d+))")
@@ -73,8 +71,12 @@ def _check_descriptor(path: str, fd: int, inputs: Iterable[str]) -> None:
         written = os.fstat(fd)
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror})") from None
-    if not stat.S_ISREG(written.st_mode):
-        return
+    if stat.S_ISREG(written.st_mode):
+        _refuse_an_input(path, written, inputs)
+
+
+def _refuse_an_input(path: str, written: os.stat_result, inputs: Iterable[str]) -> None:
+    """InputError if the file `written` describes is one of `inputs`."""
     for item in inputs:
         if item == "-":
             continue
@@ -113,25 +115,22 @@ def atomic_path(path: str):
     directly: renaming over it would replace the device; one that names a
     descriptor (/dev/stdout, /dev/fd/N) gets the finished file's bytes
     through that descriptor.  For libraries that insist on writing by name."""
-    if descriptor_of(path) is not None:
-        with _spooled_to_descriptor(path) as tmp:
+    fd = descriptor_of(path)
+    if fd is not None:
+        with _spooled_to_descriptor(path, fd) as tmp:
             yield tmp
         return
+    check_output(path)
     target = os.path.realpath(path)
-    if os.path.isdir(target):
-        raise InputError(f"{path}: is a directory")
     if os.path.exists(target) and not _is_regular(target):
         with _naming(path):
             yield target
         return
-    directory = _directory_of(path, target)
+    directory = os.path.dirname(target)
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except FileNotFoundError:
         mode = 0o666 & ~current_umask()
-    else:
-        if not os.access(target, os.W_OK):
-            raise InputError(f"{path}: read-only")
     import tempfile              # here, not at the top: its import costs every start-up more than most runs write
     try:
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(target) + ".", suffix=".tmp", dir=directory)
@@ -164,30 +163,30 @@ def _naming(path: str):
 
 
 @contextlib.contextmanager
-def _spooled_to_descriptor(path: str):
-    """A temporary file whose bytes go to `path`'s descriptor when the block succeeds."""
+def _spooled_to_descriptor(path: str, fd: int):
+    """A temporary file whose bytes go to descriptor `fd` (named `path`) when the block succeeds."""
     import shutil
     import tempfile
-    fd, tmp = tempfile.mkstemp(prefix=".nlpzero-", suffix=".tmp")
-    os.close(fd)
+    spool, tmp = tempfile.mkstemp(prefix=".nlpzero-", suffix=".tmp")
+    os.close(spool)
     try:
         with _naming(path):
             yield tmp
-            with open(tmp, "rb") as src, _descriptor_stream(path, "wb") as out:
+            with open(tmp, "rb") as src, _descriptor_stream(path, fd, "wb") as out:
                 shutil.copyfileobj(src, out, 1 << 20)
     finally:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
 
 
-def _descriptor_stream(path: str, mode: str, encoding: str | None = None):
-    """A stream on a duplicate of `path`'s descriptor: it keeps the shell's
-    append mode and position, and closing it leaves the descriptor open."""
+def _descriptor_stream(path: str, fd: int, mode: str, encoding: str | None = None):
+    """A stream on a duplicate of descriptor `fd` (named `path`): it keeps the
+    shell's append mode and position, and closing it leaves `fd` open."""
     try:
-        fd = os.dup(descriptor_of(path))
+        duplicate = os.dup(fd)
     except OSError as exc:
         raise InputError(f"{path}: cannot write ({exc.strerror})") from None
-    return open(fd, mode, encoding=encoding)
+    return open(duplicate, mode, encoding=encoding)
 
 
 @contextlib.contextmanager
@@ -205,7 +204,7 @@ def atomic_output(path: str, mode: str = "wb", encoding: str | None = None):
     if fd is not None:
         if fd in (1, 2):             # what Python buffered for that descriptor goes first
             (sys.stdout if fd == 1 else sys.stderr).flush()
-        with _naming(path), _descriptor_stream(path, mode, encoding) as stream:
+        with _naming(path), _descriptor_stream(path, fd, mode, encoding) as stream:
             yield stream
         return
     with atomic_path(path) as tmp, open(tmp, mode, encoding=encoding) as stream:

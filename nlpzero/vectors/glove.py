@@ -112,10 +112,10 @@ def train_glove(cooc: scipy.sparse.coo_matrix, counts: np.ndarray, dim: int | No
         raise ValueError("no co-occurring pairs to train on")
     dim = dim or default_dimension(n)
     separate = model != "shared"
-    need = n * dim * 4 * (4 if separate else 2)            # float32 vectors and their AdaGrad sums
-    if need > physical_memory():
+    need, memory = n * dim * 4 * (4 if separate else 2), physical_memory()   # float32 vectors, AdaGrad sums
+    if need > memory:
         raise InputError(f"dimension {dim}: {n:,} words need {need / 2**30:.1f} GB of vectors, more than "
-                         f"this machine's {physical_memory() / 2**30:.1f} GB")
+                         f"this machine's {memory / 2**30:.1f} GB")
     rng = np.random.default_rng(seed)
     vectors = ((rng.random((n, dim), dtype=np.float32) - 0.5) / dim).astype(np.float32)
     vector_grads = np.ones((n, dim), dtype=np.float32)
